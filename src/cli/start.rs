@@ -1,0 +1,208 @@
+//! Startup: configuration, language, database, demo data and tutor, resolved before the
+//! terminal is touched so that every problem is a one-line error and exit code 2.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Config, ConfigSource};
+use crate::locale::{Lang, Locale};
+use crate::model::time::DisplayTz;
+use crate::store::people::Scope;
+use crate::store::{ConnectOptions, DbTarget, Store, demo};
+use crate::tui::theme::Theme;
+
+use super::Args;
+
+/// A problem the user can fix; printed as one line, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UserError(pub String);
+
+impl From<config::ConfigError> for UserError {
+    fn from(e: config::ConfigError) -> Self {
+        UserError(e.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for UserError {
+    fn from(e: crate::store::StoreError) -> Self {
+        UserError(e.to_string())
+    }
+}
+
+pub type EnvGetter = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The environment startup reads, injectable for tests.
+pub struct Env {
+    pub get: EnvGetter,
+    pub user_config: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Env {
+    pub fn real() -> Env {
+        let dirs = directories::ProjectDirs::from("", "", "tutorat");
+        Env {
+            get: Box::new(|k| std::env::var(k).ok()),
+            user_config: config::user_config_path(),
+            data_dir: dirs.map(|d| d.data_dir().to_path_buf()),
+        }
+    }
+
+    fn var(&self, k: &str) -> Option<String> {
+        (self.get)(k).filter(|v| !v.is_empty())
+    }
+}
+
+pub struct Prepared {
+    pub config: Config,
+    pub config_source: ConfigSource,
+    pub lang: Lang,
+    pub tz: DisplayTz,
+    pub theme: Theme,
+    pub store: Store,
+    pub target: DbTarget,
+    pub scope: Scope,
+    /// A message for the status line at start (e.g. the demo was just created).
+    pub notice: Option<String>,
+}
+
+pub fn resolve_lang(args: &Args, cfg: &Config, env: &Env) -> Result<Lang, UserError> {
+    let (value, origin) = match &args.locale {
+        Some(v) => (v.clone(), "--locale"),
+        None => (cfg.display.locale.clone(), "[display] locale"),
+    };
+    match Lang::from_setting(&value) {
+        Ok(Some(l)) => Ok(l),
+        Ok(None) => Ok(Lang::from_env(|k| env.var(k))),
+        Err(bad) => Err(UserError(format!("unknown locale {bad:?} in {origin}: use auto, fr or en"))),
+    }
+}
+
+fn demo_path(env: &Env) -> Result<PathBuf, UserError> {
+    let dir = env
+        .data_dir
+        .clone()
+        .ok_or_else(|| UserError("cannot find a data directory for the demo database; use --db".into()))?;
+    std::fs::create_dir_all(&dir).map_err(|e| UserError(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(dir.join("demo.sqlite"))
+}
+
+/// Where the database is: --db, else (not for the demo) DATABASE_URL, then the config, then
+/// the default file in the data directory.
+pub fn resolve_target(args: &Args, cfg: &Config, env: &Env) -> Result<DbTarget, UserError> {
+    if let Some(url) = &args.db {
+        return Ok(DbTarget::parse(url));
+    }
+    if args.demo {
+        // The demo never lands in the configured (real) database by accident.
+        return Ok(DbTarget::Sqlite(demo_path(env)?));
+    }
+    if let Some(url) = env.var("DATABASE_URL") {
+        return Ok(DbTarget::parse(&url));
+    }
+    if !cfg.database.url.trim().is_empty() {
+        return Ok(DbTarget::parse(&cfg.database.url));
+    }
+    let dir = env
+        .data_dir
+        .clone()
+        .ok_or_else(|| UserError("cannot find a data directory; set [database] url or --db".into()))?;
+    std::fs::create_dir_all(&dir).map_err(|e| UserError(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(DbTarget::Sqlite(dir.join("tutorat.sqlite")))
+}
+
+fn remove_sqlite_files(path: &Path) -> Result<(), UserError> {
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(UserError(format!("cannot delete {}: {e}", p.display()))),
+        }
+    }
+    Ok(())
+}
+
+pub async fn open_store(target: &DbTarget, cfg: &Config) -> Result<Store, UserError> {
+    let opts = ConnectOptions {
+        max_connections: cfg.database.max_connections,
+        timeout: std::time::Duration::from_secs(cfg.database.timeout_secs.max(1)),
+    };
+    let store = Store::connect(target, &opts).await?;
+    store.migrate(&target.label()).await?;
+    Ok(store)
+}
+
+pub async fn prepare(args: &Args, env: &Env, now: i64) -> Result<Prepared, UserError> {
+    let (config, config_source) = config::load(
+        args.config.as_deref(),
+        env.var("TUTORAT_CONFIG").map(PathBuf::from),
+        env.user_config.clone(),
+    )?;
+    let lang = resolve_lang(args, &config, env)?;
+    let tz = DisplayTz::parse(&config.display.timezone).ok_or_else(|| {
+        UserError(format!(
+            "unknown time zone {:?} in [display] timezone: use auto or a name like Europe/Paris",
+            config.display.timezone
+        ))
+    })?;
+    let theme = Theme::new(config.display.theme, env.var("NO_COLOR").is_some());
+    let target = resolve_target(args, &config, env)?;
+
+    if let (true, DbTarget::Sqlite(p)) = (args.reset, &target) {
+        remove_sqlite_files(p)?;
+    }
+    let store = open_store(&target, &config).await?;
+    let loc = Locale::new(lang);
+    let mut notice = None;
+    if args.demo {
+        if args.reset && matches!(target, DbTarget::Postgres(_)) {
+            if !store.is_empty().await? && !demo::is_demo(&store).await? {
+                return Err(UserError(format!(
+                    "{} holds data that is not the demo: --demo --reset will not erase it",
+                    target.label()
+                )));
+            }
+            store.wipe().await?;
+            store.migrate(&target.label()).await?;
+        }
+        if store.is_empty().await? {
+            eprintln!("{}", loc.tf("demo.creating", &[("db", &target.label())]));
+            let s = demo::load(&store, now).await?;
+            notice = Some(loc.tf("demo.created", &[("learners", &s.learners), ("courses", &s.courses)]));
+        } else if !demo::is_demo(&store).await? {
+            return Err(UserError(format!(
+                "{} already holds data that is not the demo; choose another database for --demo",
+                target.label()
+            )));
+        }
+    }
+
+    let username = match (&args.tutor, args.demo) {
+        (Some(t), _) => t.clone(),
+        (None, true) => store.first_tutor().await?.unwrap_or_default(),
+        (None, false) if !config.tutor.username.trim().is_empty() => config.tutor.username.trim().to_string(),
+        (None, false) => env.var("USER").or_else(|| env.var("LOGNAME")).unwrap_or_default(),
+    };
+    let scope = store.scope_for(&username).await?;
+    Ok(Prepared { config, config_source, lang, tz, theme, store, target, scope, notice })
+}
+
+/// Logs to a file (never to the terminal while the UI is up). Returns the guard that must
+/// live as long as the program, or `None` when no log file can be opened.
+pub fn init_logging(cfg: &Config) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let path = if cfg.log.file.trim().is_empty() {
+        directories::ProjectDirs::from("", "", "tutorat")
+            .map(|d| d.state_dir().unwrap_or(d.data_dir()).join("tutorat.log"))?
+    } else {
+        PathBuf::from(cfg.log.file.trim())
+    };
+    let dir = path.parent()?;
+    std::fs::create_dir_all(dir).ok()?;
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log.level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init();
+    Some(guard)
+}

@@ -1,0 +1,239 @@
+//! Configuration: every key has a default; `config.toml` at the repository root documents them.
+//!
+//! Lookup order: `--config FILE`, then `$TUTORAT_CONFIG`, then `<config dir>/tutorat/config.toml`,
+//! then the built-in defaults.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub tutor: TutorConfig,
+    pub display: DisplayConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite:///path/file.sqlite`, a plain file path, or `postgres://user@host/db`.
+    /// Empty: `<data dir>/tutorat/tutorat.sqlite`.
+    pub url: String,
+    pub max_connections: u32,
+    /// Seconds a query waits for a locked SQLite file or a PostgreSQL connection.
+    pub timeout_secs: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig { url: String::new(), max_connections: 4, timeout_secs: 5 }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TutorConfig {
+    /// The tutor's username in the database; empty means the login name.
+    pub username: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeName {
+    #[default]
+    Auto,
+    Dark,
+    Light,
+    Mono,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DisplayConfig {
+    /// `auto` (from LC_ALL / LC_MESSAGES / LANG), `fr` or `en`.
+    pub locale: String,
+    pub theme: ThemeName,
+    /// `auto` (the machine's zone) or an IANA name such as `Europe/Paris`.
+    pub timezone: String,
+}
+
+impl Default for DisplayConfig {
+    fn default() -> Self {
+        DisplayConfig { locale: "auto".into(), theme: ThemeName::Auto, timezone: "auto".into() }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// Log file; empty: `<state dir>/tutorat/tutorat.log`.
+    pub file: String,
+    /// A tracing filter such as `info` or `tutorat=debug`.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { file: String::new(), level: "info".into() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfigSource {
+    Flag(PathBuf),
+    Env(PathBuf),
+    UserDir(PathBuf),
+    Defaults,
+}
+
+impl ConfigSource {
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            ConfigSource::Flag(p) | ConfigSource::Env(p) | ConfigSource::UserDir(p) => Some(p),
+            ConfigSource::Defaults => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("config file {path}, line {line}: {key}{message}")]
+    Parse { path: String, line: usize, key: String, message: String },
+}
+
+/// Dotted key at a byte offset: the last `[table]` header above it plus the line's own key.
+fn key_at(src: &str, offset: usize) -> (usize, String) {
+    let offset = offset.min(src.len());
+    let line_no = src[..offset].matches('\n').count() + 1;
+    let mut table = String::new();
+    let mut key = String::new();
+    for (i, line) in src.lines().enumerate() {
+        if i + 1 > line_no {
+            break;
+        }
+        let t = line.trim();
+        if t.starts_with('[') {
+            table = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+            key.clear();
+        }
+        if let (true, Some((k, _))) = (i + 1 == line_no, t.split_once('=')) {
+            key = k.trim().trim_matches('"').to_string();
+        }
+    }
+    let dotted = match (table.is_empty(), key.is_empty()) {
+        (_, true) => table,
+        (true, false) => key,
+        (false, false) => format!("{table}.{key}"),
+    };
+    (line_no, dotted)
+}
+
+pub fn parse(src: &str, path: &str) -> Result<Config, ConfigError> {
+    toml::from_str::<Config>(src).map_err(|e| {
+        let (line, key) = e.span().map(|s| key_at(src, s.start)).unwrap_or((0, String::new()));
+        let message = e.message().lines().next().unwrap_or("").trim().to_string();
+        ConfigError::Parse {
+            path: path.to_string(),
+            line,
+            key: if key.is_empty() { String::new() } else { format!("{key}: ") },
+            message,
+        }
+    })
+}
+
+pub fn read(path: &Path) -> Result<Config, ConfigError> {
+    let shown = path.display().to_string();
+    let src = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Read { path: shown.clone(), reason: e.to_string() })?;
+    parse(&src, &shown)
+}
+
+pub fn user_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "tutorat").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Finds and reads the configuration following the documented lookup order.
+pub fn load(
+    flag: Option<&Path>,
+    env_path: Option<PathBuf>,
+    user_path: Option<PathBuf>,
+) -> Result<(Config, ConfigSource), ConfigError> {
+    if let Some(p) = flag {
+        return Ok((read(p)?, ConfigSource::Flag(p.to_path_buf())));
+    }
+    if let Some(p) = env_path.filter(|p| !p.as_os_str().is_empty()) {
+        return Ok((read(&p)?, ConfigSource::Env(p)));
+    }
+    if let Some(p) = user_path.filter(|p| p.is_file()) {
+        return Ok((read(&p)?, ConfigSource::UserDir(p)));
+    }
+    Ok((Config::default(), ConfigSource::Defaults))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(parse("", "x").unwrap(), Config::default());
+        assert_eq!(Config::default().database.max_connections, 4);
+        assert_eq!(Config::default().display.locale, "auto");
+    }
+
+    #[test]
+    fn the_documented_example_parses_to_the_defaults() {
+        let src = include_str!("../config.toml");
+        assert_eq!(parse(src, "config.toml").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn bad_value_names_key_and_line() {
+        let src = "[database]\nurl = \"\"\n\n[display]\nlocale = \"fr\"\ntheme = \"purple\"\n";
+        let err = parse(src, "c.toml").unwrap_err();
+        let ConfigError::Parse { line, key, message, .. } = &err else { panic!("{err:?}") };
+        assert_eq!(*line, 6);
+        assert_eq!(key, "display.theme: ");
+        assert!(message.contains("purple"), "{message}");
+        let shown = err.to_string();
+        assert!(shown.starts_with("config file c.toml, line 6: display.theme: "), "{shown}");
+        assert!(!shown.contains('\n'));
+    }
+
+    #[test]
+    fn unknown_key_is_refused() {
+        let err = parse("[display]\nloacle = \"fr\"\n", "c.toml").unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("loacle"), "{err}");
+    }
+
+    #[test]
+    fn syntax_error_names_line() {
+        let err = parse("[tutor]\nusername = \"abc\n", "c.toml").unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn lookup_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.toml");
+        let b = dir.path().join("b.toml");
+        std::fs::write(&a, "[tutor]\nusername = \"a\"\n").unwrap();
+        std::fs::write(&b, "[tutor]\nusername = \"b\"\n").unwrap();
+        let (c, s) = load(Some(&a), Some(b.clone()), None).unwrap();
+        assert_eq!((c.tutor.username.as_str(), s), ("a", ConfigSource::Flag(a.clone())));
+        let (c, s) = load(None, Some(b.clone()), Some(a.clone())).unwrap();
+        assert_eq!((c.tutor.username.as_str(), s), ("b", ConfigSource::Env(b.clone())));
+        let (c, _) = load(None, None, Some(a.clone())).unwrap();
+        assert_eq!(c.tutor.username, "a");
+        let (c, s) = load(None, None, Some(dir.path().join("missing.toml"))).unwrap();
+        assert_eq!((c, s), (Config::default(), ConfigSource::Defaults));
+        // An explicitly named file that does not exist is an error, not a silent default.
+        assert!(load(Some(&dir.path().join("nope.toml")), None, None).is_err());
+    }
+}

@@ -1,0 +1,8 @@
+//! tutorat: a keyboard-driven terminal dashboard for tutors of online training courses.
+
+pub mod cli;
+pub mod config;
+pub mod locale;
+pub mod model;
+pub mod store;
+pub mod tui;

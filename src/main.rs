@@ -1,0 +1,63 @@
+//! `tutorat`: parse the command line, prepare config and database, then hand over to the
+//! dashboard or a command. User errors print one line and exit with code 2.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tutorat::cli::start::{self, Env, UserError};
+use tutorat::cli::{Args, Command};
+use tutorat::locale::Locale;
+use tutorat::tui::app::App;
+use tutorat::tui::frame::Level;
+use tutorat::tui::views::Ui;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tutorat: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            match e.downcast_ref::<UserError>() {
+                Some(u) => eprintln!("tutorat: {u}"),
+                None => eprintln!("tutorat: {e:?}"),
+            }
+            if e.downcast_ref::<UserError>().is_some() { ExitCode::from(2) } else { ExitCode::from(1) }
+        }
+    }
+}
+
+async fn run(args: Args) -> color_eyre::Result<()> {
+    let now = chrono::Utc::now().timestamp();
+    let p = start::prepare(&args, &Env::real(), now).await?;
+    let _log = start::init_logging(&p.config);
+    tracing::info!(db = %p.target.label(), tutor = %p.scope.username, "starting");
+    match args.command {
+        Some(Command::Migrate) => {
+            println!("{}: schema up to date", p.target.label());
+            p.store.close().await;
+            Ok(())
+        }
+        None => {
+            if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+                return Err(UserError(
+                    "the dashboard needs a terminal: run it in a terminal or over ssh -t".into(),
+                )
+                .into());
+            }
+            tutorat::tui::terminal::install_hooks();
+            let ui = Ui { loc: Locale::new(p.lang), theme: p.theme, tz: p.tz, now };
+            let mut app = App::new(ui, p.scope, p.target.label());
+            if let (Some(n), None) = (p.notice, &app.status) {
+                app.set_status(Level::Success, n);
+            }
+            tutorat::tui::run(app, p.store).await
+        }
+    }
+}

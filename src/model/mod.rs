@@ -1,0 +1,11 @@
+//! Plain domain types and rules: statuses, progress, durations, time.
+
+pub mod duration;
+pub mod progress;
+pub mod status;
+pub mod time;
+
+pub use status::{EnrolmentKind, EnrolmentStatus, LessonKind, LessonStatus};
+pub use time::Ts;
+pub mod catalog;
+pub mod learner;

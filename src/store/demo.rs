@@ -1,0 +1,467 @@
+//! The demo database: realistic French data from `assets/demo/demo.toml`, generated with a
+//! fixed seed relative to the day it is created.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Deserialize;
+
+use super::bulk::Val;
+use super::world::{self, DAY, LessonSpec, Profile, Rng, Sink, ascii_slug};
+use super::{Result, Store, StoreError};
+use crate::model::{EnrolmentKind, LessonKind, Ts};
+use crate::row;
+
+const DEMO_TOML: &str = include_str!("../../assets/demo/demo.toml");
+
+#[derive(Deserialize)]
+struct PersonDef {
+    username: String,
+    firstname: String,
+    lastname: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct CategoryDef {
+    key: String,
+    name: String,
+    parent: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LessonDef {
+    kind: String,
+    title: String,
+    points: i64,
+    passing: Option<f64>,
+    scorm: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CourseDef {
+    shortname: String,
+    fullname: String,
+    category: String,
+    description: String,
+    competencies: String,
+    audience: Option<String>,
+    catalogue_url: Option<String>,
+    tutors: Vec<String>,
+    learners: usize,
+    opened_days_ago: i64,
+    lessons: Vec<LessonDef>,
+}
+
+#[derive(Deserialize)]
+struct DemoDef {
+    learners: usize,
+    seed: u64,
+    tutors: Vec<PersonDef>,
+    admins: Vec<PersonDef>,
+    categories: Vec<CategoryDef>,
+    courses: Vec<CourseDef>,
+    names: NamesDef,
+}
+
+#[derive(Deserialize)]
+struct NamesDef {
+    firstnames: Vec<String>,
+    lastnames: Vec<String>,
+    organisations: Vec<String>,
+    email_domains: Vec<String>,
+    review_comments: Vec<String>,
+    lesson_comments: Vec<String>,
+}
+
+/// What was loaded, for messages and tests.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DemoSummary {
+    pub categories: usize,
+    pub courses: usize,
+    pub learners: usize,
+    pub enrolments: usize,
+    pub never_accessed: usize,
+    pub never_logged_in: usize,
+    pub attempts: usize,
+    pub connections: usize,
+    pub reviews: usize,
+}
+
+/// Whether this database was filled by [`load`].
+pub async fn is_demo(store: &Store) -> Result<bool> {
+    Ok(store.meta("demo").await?.as_deref() == Some("1"))
+}
+
+const PEOPLE_COLS: &[&str] = &[
+    "id",
+    "username",
+    "firstname",
+    "lastname",
+    "email",
+    "phone",
+    "organisation",
+    "matricule",
+    "first_access",
+    "last_access",
+    "suspended",
+    "is_admin",
+    "created_at",
+];
+const ENROLMENT_COLS: &[&str] = &[
+    "id",
+    "course_id",
+    "person_id",
+    "kind",
+    "active",
+    "enrolled_at",
+    "start_at",
+    "target_at",
+    "end_at",
+    "first_access",
+    "last_access",
+    "lessons_done",
+    "lessons_started",
+    "time_spent",
+    "certificate_at",
+];
+
+/// Fills an empty database with the demo, in one transaction.
+pub async fn load(store: &Store, now: Ts) -> Result<DemoSummary> {
+    let def: DemoDef =
+        toml::from_str(DEMO_TOML).map_err(|e| StoreError::Invalid(format!("assets/demo/demo.toml: {e}")))?;
+    let mut rng = Rng::new(def.seed);
+    let mut summary = DemoSummary::default();
+    let mut tx = store.begin_write().await?;
+
+    // Categories.
+    let cat_ids: HashMap<&str, i64> =
+        def.categories.iter().enumerate().map(|(i, c)| (c.key.as_str(), i as i64 + 1)).collect();
+    let cats: Vec<Vec<Val>> = def
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let parent = c.parent.as_deref().and_then(|p| cat_ids.get(p).copied());
+            row![i as i64 + 1, parent, c.name.as_str(), i as i64]
+        })
+        .collect();
+    tx.insert("categories", &["id", "parent_id", "name", "position"], &cats).await?;
+    summary.categories = cats.len();
+
+    // Staff, then learners.
+    let mut people: Vec<Vec<Val>> = Vec::new();
+    let mut usernames: HashMap<String, i64> = HashMap::new();
+    for (p, admin) in def.tutors.iter().map(|p| (p, false)).chain(def.admins.iter().map(|p| (p, true))) {
+        let id = people.len() as i64 + 1;
+        usernames.insert(p.username.clone(), id);
+        let first = now - rng.int(400, 900) * DAY;
+        people.push(row![
+            id,
+            p.username.as_str(),
+            p.firstname.as_str(),
+            p.lastname.as_str(),
+            Some(p.email.as_str()),
+            None::<String>,
+            Some("Centre de formation"),
+            None::<String>,
+            Some(first),
+            Some(now - rng.int(600, 2 * DAY)),
+            false,
+            admin,
+            first - DAY
+        ]);
+    }
+
+    struct Learner {
+        id: i64,
+        first: String,
+        last: String,
+        username: String,
+        email: Option<String>,
+        phone: Option<String>,
+        org: String,
+        never_logged: bool,
+        suspended: bool,
+    }
+    let mut learners: Vec<Learner> = Vec::with_capacity(def.learners);
+    let mut taken: HashSet<String> = usernames.keys().cloned().collect();
+    let mut full_names: HashSet<(String, String)> = HashSet::new();
+    for _ in 0..def.learners {
+        // Distinct full names: two "ADAM Guillaume" in one table would only confuse a demo.
+        let (first, last) = loop {
+            let pair = (rng.pick(&def.names.firstnames).clone(), rng.pick(&def.names.lastnames).clone());
+            if full_names.insert(pair.clone()) {
+                break pair;
+            }
+        };
+        let base = format!("{}.{}", ascii_slug(&first).chars().next().unwrap_or('x'), ascii_slug(&last));
+        let mut username = base.clone();
+        let mut n = 2;
+        while !taken.insert(username.clone()) {
+            username = format!("{base}{n}");
+            n += 1;
+        }
+        let local = format!("{}.{}", ascii_slug(&first), ascii_slug(&last));
+        let email = match rng.weighted(&[0.03, 0.04, 0.93]) {
+            0 => None,
+            1 => Some(format!("{}.{}.fictif@exemple.fr", &local[..1], ascii_slug(&last))),
+            _ => Some(format!("{local}@{}", rng.pick(&def.names.email_domains))),
+        };
+        let phone = rng.chance(0.85).then(|| {
+            format!(
+                "0{} {:02} {:02} {:02} {:02}",
+                rng.pick(&[6, 7, 1, 4, 5]),
+                rng.int(0, 99),
+                rng.int(0, 99),
+                rng.int(0, 99),
+                rng.int(0, 99)
+            )
+        });
+        learners.push(Learner {
+            id: (def.tutors.len() + def.admins.len() + learners.len()) as i64 + 1,
+            first,
+            last,
+            username,
+            email,
+            phone,
+            org: rng.pick(&def.names.organisations).clone(),
+            never_logged: rng.chance(0.05),
+            suspended: rng.chance(0.012),
+        });
+    }
+
+    // Courses and lessons.
+    let mut course_rows = Vec::new();
+    let mut lesson_rows = Vec::new();
+    let mut tutor_rows = Vec::new();
+    let mut course_lessons: Vec<Vec<LessonSpec>> = Vec::new();
+    for (ci, c) in def.courses.iter().enumerate() {
+        let id = ci as i64 + 1;
+        let start = now - c.opened_days_ago * DAY;
+        let cat = cat_ids.get(c.category.as_str()).copied();
+        course_rows.push(row![
+            id,
+            cat,
+            c.shortname.as_str(),
+            c.fullname.as_str(),
+            c.description.as_str(),
+            c.audience.clone(),
+            c.competencies.as_str(),
+            c.catalogue_url.clone(),
+            Some(start),
+            None::<i64>,
+            start - 30 * DAY
+        ]);
+        for t in &c.tutors {
+            let tid = usernames.get(t).copied().ok_or_else(|| {
+                StoreError::Invalid(format!("demo course {} names unknown tutor {t}", c.shortname))
+            })?;
+            tutor_rows.push(row![id, tid]);
+        }
+        let mut specs = Vec::new();
+        for (li, l) in c.lessons.iter().enumerate() {
+            let lid = lesson_rows.len() as i64 + 1;
+            let kind = LessonKind::from_db(&l.kind)
+                .ok_or_else(|| StoreError::Invalid(format!("demo lesson kind {}", l.kind)))?;
+            let completion = match kind {
+                LessonKind::Quiz | LessonKind::Observation if l.passing.is_some() => "pass",
+                LessonKind::Mission => "grade",
+                LessonKind::Sheet => "submit",
+                _ => "view",
+            };
+            lesson_rows.push(row![
+                lid,
+                id,
+                li as i64 + 1,
+                kind.as_db(),
+                l.title.as_str(),
+                l.points,
+                l.passing,
+                l.scorm.clone(),
+                completion
+            ]);
+            specs.push(LessonSpec { id: lid, kind, passing: l.passing, scorm: l.scorm.is_some() });
+        }
+        course_lessons.push(specs);
+    }
+    tx.insert(
+        "courses",
+        &[
+            "id",
+            "category_id",
+            "shortname",
+            "fullname",
+            "description",
+            "audience",
+            "competencies",
+            "catalogue_url",
+            "start_at",
+            "end_at",
+            "created_at",
+        ],
+        &course_rows,
+    )
+    .await?;
+    tx.insert(
+        "lessons",
+        &[
+            "id",
+            "course_id",
+            "position",
+            "kind",
+            "title",
+            "points",
+            "passing_score",
+            "scorm_version",
+            "completion",
+        ],
+        &lesson_rows,
+    )
+    .await?;
+    summary.courses = course_rows.len();
+
+    // Enrolments with their simulated history.
+    let mut sink = Sink::default();
+    let mut enrolment_rows = Vec::new();
+    let mut review_rows = Vec::new();
+    let mut platform: HashMap<i64, (Ts, Ts)> = HashMap::new();
+    for (ci, c) in def.courses.iter().enumerate() {
+        let course_id = ci as i64 + 1;
+        let start = now - c.opened_days_ago * DAY;
+        let never_rate = if c.opened_days_ago < 20 { 0.22 } else { 0.09 };
+        let mut pool: Vec<usize> = (0..learners.len()).collect();
+        for k in 0..c.learners.min(pool.len()) {
+            let j = k + rng.index(pool.len() - k);
+            pool.swap(k, j);
+            let l = &learners[pool[k]];
+            let eid = enrolment_rows.len() as i64 + 1;
+            let kind = EnrolmentKind::ALL[rng.weighted(&[0.6, 0.25, 0.15])];
+            let profile = if l.never_logged || l.suspended && rng.chance(0.5) {
+                Profile::NeverAccessed
+            } else {
+                Profile::draw(&mut rng, course_lessons[ci].len(), c.opened_days_ago, never_rate)
+            };
+            let e_start = start + rng.int(0, 2) * DAY;
+            let sim = world::simulate(&mut rng, &course_lessons[ci], e_start, now, profile);
+            if sim.first_access.is_none() {
+                summary.never_accessed += 1;
+            }
+            let completed =
+                !course_lessons[ci].is_empty() && sim.lessons_done == course_lessons[ci].len() as i64;
+            let certificate =
+                (completed && rng.chance(0.7)).then(|| sim.last_access.map(|t| (t + DAY).min(now))).flatten();
+            let end = (c.opened_days_ago > 250).then_some(start + 365 * DAY);
+            enrolment_rows.push(row![
+                eid,
+                course_id,
+                l.id,
+                kind.as_db(),
+                !(l.suspended && rng.chance(0.3)),
+                e_start - rng.int(1, 10) * DAY,
+                Some(e_start),
+                Some(e_start + if c.opened_days_ago < 20 { 35 } else { 60 } * DAY),
+                end,
+                sim.first_access,
+                sim.last_access,
+                sim.lessons_done,
+                sim.lessons_started,
+                sim.time_spent,
+                certificate
+            ]);
+            if let (Some(f), Some(la)) = (sim.first_access, sim.last_access) {
+                let e = platform.entry(l.id).or_insert((f, la));
+                e.0 = e.0.min(f);
+                e.1 = e.1.max(la);
+            }
+            if completed && rng.chance(0.6) {
+                let stars = [1, 2, 3, 4, 5][rng.weighted(&[0.02, 0.05, 0.15, 0.40, 0.38])];
+                review_rows.push(row![
+                    review_rows.len() as i64 + 1,
+                    course_id,
+                    Some(l.id),
+                    sim.last_access.unwrap_or(now).min(now),
+                    stars as i64,
+                    rng.pick(&def.names.review_comments).as_str()
+                ]);
+            }
+            summary.attempts += sim.attempts.len();
+            summary.connections += sim.connections.len();
+            sink.add(eid, &sim);
+        }
+    }
+
+    for l in &learners {
+        let (first, last) = match platform.get(&l.id) {
+            Some((f, la)) => (Some(*f - rng.int(0, 3_600)), Some(*la)),
+            // Logged into the platform but never opened a course, for some.
+            None if !l.never_logged && rng.chance(0.5) => {
+                let f = now - rng.int(2, 40) * DAY;
+                (Some(f), Some(f + rng.int(60, 3_600)))
+            }
+            None => (None, None),
+        };
+        if first.is_none() {
+            summary.never_logged_in += 1;
+        }
+        people.push(row![
+            l.id,
+            l.username.as_str(),
+            l.first.as_str(),
+            l.last.as_str(),
+            l.email.clone(),
+            l.phone.clone(),
+            Some(l.org.as_str()),
+            Some(format!("M{:06}", l.id * 7919 % 1_000_000)),
+            first,
+            last,
+            l.suspended,
+            false,
+            now - rng.int(30, 500) * DAY
+        ]);
+    }
+    tx.insert("people", PEOPLE_COLS, &people).await?;
+    tx.insert("course_tutors", &["course_id", "person_id"], &tutor_rows).await?;
+    tx.insert("enrolments", ENROLMENT_COLS, &enrolment_rows).await?;
+    sink.flush(&mut tx).await?;
+    tx.insert("reviews", &["id", "course_id", "person_id", "created_at", "stars", "comment"], &review_rows)
+        .await?;
+
+    // A few comments on lessons.
+    let mut comment_rows = Vec::new();
+    for (i, _) in lesson_rows.iter().enumerate() {
+        for _ in 0..rng.int(0, 2) {
+            let who = &learners[rng.index(learners.len())];
+            comment_rows.push(row![
+                comment_rows.len() as i64 + 1,
+                i as i64 + 1,
+                Some(who.id),
+                now - rng.int(1, 60) * DAY,
+                rng.pick(&def.names.lesson_comments).as_str()
+            ]);
+        }
+    }
+    tx.insert("lesson_comments", &["id", "lesson_id", "person_id", "created_at", "body"], &comment_rows)
+        .await?;
+
+    tx.sync_identities(&[
+        "categories",
+        "courses",
+        "lessons",
+        "people",
+        "enrolments",
+        "lesson_progress",
+        "attempts",
+        "connections",
+        "reviews",
+        "lesson_comments",
+    ])
+    .await?;
+    tx.insert("meta", &["key", "value"], &[row!["demo", "1"], row!["demo_created_at", now.to_string()]])
+        .await?;
+    tx.commit().await?;
+
+    summary.learners = learners.len();
+    summary.enrolments = enrolment_rows.len();
+    summary.reviews = review_rows.len();
+    Ok(summary)
+}

@@ -1,0 +1,58 @@
+//! Everything that can happen to the application, as data.
+
+use crossterm::event::KeyEvent;
+
+use super::tasks::Loaded;
+
+/// A user command, produced by the keymap from a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cmd {
+    Quit,
+    Help,
+    NextTab,
+    PrevTab,
+    GoTab(u8),
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Left,
+    Right,
+    Open,
+    Back,
+    Filter,
+    SortNext,
+    SortReverse,
+    FocusNext,
+    FocusPrev,
+    Mark,
+    MarkAll,
+    UnmarkAll,
+    Refresh,
+    /// Show a sub-view of the course detail (0: information, 1: lessons, 2: reviews).
+    Section(u8),
+    /// Jump to the Centre de tutorat of the course at hand.
+    OpenTutoring,
+    /// Cycle the enrolment-kind filter.
+    KindFilter,
+    /// Open a picker (course, or another course of the learner in a report).
+    Pick,
+    /// Previous / next item of a series (the learner's courses in a report).
+    PrevItem,
+    NextItem,
+}
+
+#[derive(Debug)]
+pub enum Action {
+    /// A key no binding claimed, or a key for a text field.
+    Key(KeyEvent),
+    Paste(String),
+    Cmd(Cmd),
+    Loaded(Loaded),
+    /// Terminal resized (the next frame uses the new size).
+    Resize,
+    /// Animation tick while work is in flight.
+    Tick,
+}

@@ -1,0 +1,448 @@
+//! Application state and `update`: keys become commands, commands change state or ask for
+//! effects, and finished effects come back as actions. No I/O happens here.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::Frame;
+
+use super::action::{Action, Cmd};
+use super::dialogs::help::Help;
+use super::dialogs::picker::{PickItem, Picked, Picker};
+use super::frame::{self, Level, Status};
+use super::keymap::{self, Context};
+use super::tasks::{Effect, Loaded};
+use super::views::formations::FormationsView;
+use super::views::tutoring::TutoringView;
+use super::views::{CourseRef, Outcome, Ui};
+use crate::model::catalog::DataIssue;
+use crate::store::people::Scope;
+use crate::tui::text;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Formations,
+    Tutoring,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 2] = [Tab::Formations, Tab::Tutoring];
+
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    pub fn title_key(self) -> &'static str {
+        match self {
+            Tab::Formations => "tabs.formations",
+            Tab::Tutoring => "tabs.tutoring",
+        }
+    }
+}
+
+/// What a picker's choice is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PickFor {
+    /// The course shown in the Centre de tutorat.
+    TutoringCourse,
+    /// Another enrolment of the learner whose report is open.
+    ReportCourse,
+}
+
+/// Layers above the views; the last one gets the keys first, Esc closes it.
+#[derive(Debug)]
+pub enum Layer {
+    Help(Help),
+    Picker(PickFor, Picker),
+}
+
+pub struct App {
+    pub ui: Ui,
+    pub scope: Scope,
+    pub db_label: String,
+    pub tab: Tab,
+    pub formations: FormationsView,
+    pub tutoring: TutoringView,
+    pub layers: Vec<Layer>,
+    pub status: Option<Status>,
+    pub quit: bool,
+    /// Effects in flight (a spinner shows while non-zero).
+    pub busy: usize,
+    pub spin: usize,
+    effects: Vec<Effect>,
+}
+
+impl App {
+    pub fn new(ui: Ui, scope: Scope, db_label: String) -> App {
+        let mut app = App {
+            ui,
+            scope,
+            db_label,
+            tab: Tab::Formations,
+            formations: FormationsView::default(),
+            tutoring: TutoringView::default(),
+            layers: Vec::new(),
+            status: None,
+            quit: false,
+            busy: 0,
+            spin: 0,
+            effects: Vec::new(),
+        };
+        if app.scope.person.is_none() {
+            let msg = app.ui.loc.tf("status.unknown_tutor", &[("user", &text::clean(&app.scope.username))]);
+            app.set_status(Level::Warning, msg);
+        }
+        app.run(Effect::LoadFormations);
+        app
+    }
+
+    /// Effects requested since the last call, for the runtime (or a test) to execute.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    fn run(&mut self, e: Effect) {
+        self.busy += 1;
+        self.effects.push(e);
+    }
+
+    pub fn set_status(&mut self, level: Level, text: String) {
+        self.status = Some(Status { level, text });
+    }
+
+    pub fn help_open(&self) -> bool {
+        matches!(self.layers.last(), Some(Layer::Help(_)))
+    }
+
+    /// The keys in force: the top layer's, else the current view's.
+    pub fn context(&self) -> Context {
+        match self.layers.last() {
+            Some(Layer::Help(_)) => Context::Help,
+            Some(Layer::Picker(..)) => Context::Help, // pickers read raw keys; see on_key
+            None => self.view_context(),
+        }
+    }
+
+    fn view_context(&self) -> Context {
+        match self.tab {
+            Tab::Formations if self.formations.detail.is_some() => Context::CourseDetail,
+            Tab::Formations => Context::Formations,
+            Tab::Tutoring if self.tutoring.report.is_some() => Context::Report,
+            Tab::Tutoring => Context::Tutoring,
+        }
+    }
+
+    fn filter_editing(&self) -> bool {
+        match self.tab {
+            Tab::Formations => self.formations.filter.editing && self.formations.detail.is_none(),
+            Tab::Tutoring => self.tutoring.filter.editing && self.tutoring.report.is_none(),
+        }
+    }
+
+    /// Terminal events. Key releases are ignored (some terminals report them).
+    pub fn handle_event(&mut self, ev: Event) {
+        match ev {
+            Event::Key(k) if k.kind != KeyEventKind::Release => self.update(Action::Key(k)),
+            Event::Paste(s) => self.update(Action::Paste(s)),
+            Event::Resize(..) => self.update(Action::Resize),
+            _ => {}
+        }
+    }
+
+    pub fn update(&mut self, action: Action) {
+        match action {
+            Action::Key(k) => self.on_key(k),
+            Action::Paste(s) => match (self.layers.last_mut(), self.tab) {
+                (Some(Layer::Picker(_, p)), _) => p.paste(&s),
+                (Some(_), _) => {}
+                (None, Tab::Formations) => self.formations.paste(&s),
+                (None, Tab::Tutoring) => self.tutoring.paste(&s),
+            },
+            Action::Cmd(c) => self.command(c),
+            Action::Loaded(l) => {
+                self.busy = self.busy.saturating_sub(1);
+                self.loaded(l);
+            }
+            Action::Resize => {}
+            Action::Tick => self.spin = self.spin.wrapping_add(1),
+        }
+    }
+
+    fn on_key(&mut self, k: KeyEvent) {
+        if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return;
+        }
+        if let Some(Layer::Picker(purpose, p)) = self.layers.last_mut() {
+            let purpose = *purpose;
+            match p.key(k) {
+                Picked::Open => {}
+                Picked::Cancelled => {
+                    self.layers.pop();
+                }
+                Picked::Chosen(id) => {
+                    self.layers.pop();
+                    self.picked(purpose, id);
+                }
+            }
+            return;
+        }
+        if self.layers.is_empty() && self.filter_editing() {
+            let out = match self.tab {
+                Tab::Formations => self.formations.handle_key(k),
+                Tab::Tutoring => self.tutoring.handle_key(k),
+            };
+            self.outcome(out);
+            return;
+        }
+        if let Some(cmd) = keymap::lookup(self.context(), &k) {
+            self.command(cmd);
+        }
+    }
+
+    pub fn command(&mut self, cmd: Cmd) {
+        if let Some(Layer::Help(help)) = self.layers.last_mut() {
+            if cmd == Cmd::Quit {
+                self.quit = true;
+            } else if !help.update(cmd) {
+                self.layers.pop();
+            }
+            return;
+        }
+        let out = match self.tab {
+            Tab::Formations => self.formations.update(cmd),
+            Tab::Tutoring => self.tutoring.update(cmd),
+        };
+        if out == Outcome::Unhandled {
+            self.global(cmd);
+        } else {
+            self.outcome(out);
+        }
+    }
+
+    fn outcome(&mut self, out: Outcome) {
+        match out {
+            Outcome::Done | Outcome::Unhandled => {}
+            Outcome::OpenCourse(c) => self.open_course(c),
+            Outcome::Back => self.tab = Tab::Formations,
+            Outcome::Run(e) => self.run(e),
+            Outcome::PickCourse => {
+                let items: Vec<PickItem> = self
+                    .formations
+                    .courses
+                    .iter()
+                    .map(|c| PickItem::new(c.summary.id, &c.name, &c.summary.shortname))
+                    .collect();
+                let current = self.tutoring.course.as_ref().map(|c| c.id);
+                let title = self.ui.loc.t("picker.course_title").to_string();
+                self.layers.push(Layer::Picker(PickFor::TutoringCourse, Picker::new(title, items, current)));
+            }
+            Outcome::PickReportCourse => {
+                if let Some(r) = &self.tutoring.report {
+                    let title = self.ui.loc.tf("picker.report_title", &[("who", &r.learner)]);
+                    let picker = Picker::new(title, r.course_items(), Some(r.enrolment_id));
+                    self.layers.push(Layer::Picker(PickFor::ReportCourse, picker));
+                }
+            }
+        }
+    }
+
+    fn picked(&mut self, purpose: PickFor, id: i64) {
+        match purpose {
+            PickFor::TutoringCourse => {
+                if let Some(c) = self.formations.course_ref(id) {
+                    self.open_course(c);
+                }
+            }
+            PickFor::ReportCourse => {
+                if let Some(r) = &mut self.tutoring.report {
+                    let out = r.switch_to(id);
+                    self.outcome(out);
+                }
+            }
+        }
+    }
+
+    fn global(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Quit => self.quit = true,
+            Cmd::Help => self.layers.push(Layer::Help(Help::new(self.view_context()))),
+            Cmd::NextTab => self.switch_tab((self.tab.index() + 1) % Tab::ALL.len()),
+            Cmd::PrevTab => self.switch_tab((self.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()),
+            Cmd::GoTab(i) => self.switch_tab(i as usize),
+            Cmd::Refresh => {
+                self.run(Effect::LoadFormations);
+                if let Some(d) = &mut self.formations.detail {
+                    d.loading = true;
+                    let id = d.course.id;
+                    self.run(Effect::LoadCourseDetail { course_id: id });
+                }
+                if let Some(c) = &self.tutoring.course {
+                    let id = c.id;
+                    self.tutoring.loading = true;
+                    self.run(Effect::LoadLearners { course_id: id });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn switch_tab(&mut self, i: usize) {
+        if let Some(t) = Tab::ALL.get(i) {
+            self.tab = *t;
+        }
+    }
+
+    pub fn open_course(&mut self, c: CourseRef) {
+        let id = c.id;
+        self.tutoring.open(c);
+        self.tab = Tab::Tutoring;
+        self.run(Effect::LoadLearners { course_id: id });
+    }
+
+    fn fail(&mut self, what: &str, e: &str) {
+        let msg = self.ui.loc.tf("status.load_failed", &[("what", &what), ("error", &e)]);
+        self.set_status(Level::Error, msg);
+    }
+
+    fn loaded(&mut self, l: Loaded) {
+        match l {
+            Loaded::Formations(Ok(data)) => {
+                let admin = self.scope.is_admin();
+                self.formations.load(data, &self.ui, admin);
+                if let Some(msg) = self.data_issues_message() {
+                    self.set_status(Level::Warning, msg);
+                } else if matches!(&self.status, Some(s) if s.level == Level::Error) {
+                    self.status = None;
+                }
+            }
+            Loaded::Formations(Err(e)) => {
+                self.formations.loading = false;
+                self.formations.error = Some(e.clone());
+                let what = self.ui.loc.t("tabs.formations").to_string();
+                self.fail(&what, &e);
+            }
+            Loaded::CourseDetail { course_id, result } => {
+                let Some(d) = self.formations.detail.as_mut().filter(|d| d.course.id == course_id) else {
+                    return;
+                };
+                match result {
+                    Ok(detail) => {
+                        d.load(*detail);
+                        let bad = d.detail.as_ref().map(|x| x.invalid_reviews).unwrap_or(0);
+                        if bad > 0 {
+                            tracing::warn!(course_id, bad, "reviews with a rating outside 1..5");
+                            let msg = self.ui.loc.tn("status.invalid_reviews", bad as i64);
+                            self.set_status(Level::Warning, msg);
+                        }
+                    }
+                    Err(e) => {
+                        d.loading = false;
+                        d.error = Some(e.clone());
+                        let what = d.course.fullname.clone();
+                        self.fail(&what, &e);
+                    }
+                }
+            }
+            Loaded::Learners { course_id, result } => {
+                if self.tutoring.course.as_ref().map(|c| c.id) != Some(course_id) {
+                    return; // the tutor moved on to another course meanwhile
+                }
+                match result {
+                    Ok(data) => self.tutoring.load(data),
+                    Err(e) => {
+                        self.tutoring.loading = false;
+                        self.tutoring.error = Some(e.clone());
+                        let what = self.ui.loc.t("tabs.tutoring").to_string();
+                        self.fail(&what, &e);
+                    }
+                }
+            }
+            Loaded::Report { enrolment_id, result } => {
+                let now = self.ui.now;
+                let Some(r) = self.tutoring.report.as_mut().filter(|r| r.enrolment_id == enrolment_id) else {
+                    return;
+                };
+                match result {
+                    Ok(report) => {
+                        r.load(*report, now);
+                        if let Some(d) = &r.data
+                            && !d.issues.is_empty()
+                        {
+                            tracing::warn!(enrolment_id, issues = ?d.issues, "inconsistent learner data");
+                        }
+                    }
+                    Err(e) => {
+                        r.loading = false;
+                        r.error = Some(e.clone());
+                        let what = r.learner.clone();
+                        self.fail(&what, &e);
+                    }
+                }
+            }
+        }
+    }
+
+    fn data_issues_message(&self) -> Option<String> {
+        let issues = &self.formations.issues;
+        let cycles = issues.iter().filter(|i| matches!(i, DataIssue::CategoryCycle { .. })).count();
+        let orphans = issues.iter().filter(|i| matches!(i, DataIssue::OrphanCourse { .. })).count();
+        let loc = &self.ui.loc;
+        let parts: Vec<String> = [(cycles, "status.data_cycles"), (orphans, "status.data_orphans")]
+            .into_iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, key)| loc.tn(key, n as i64))
+            .collect();
+        (!parts.is_empty()).then(|| loc.tf("status.data_issues", &[("list", &parts.join(", "))]))
+    }
+
+    fn who(&self) -> String {
+        match &self.scope.person {
+            Some(p) => format!(
+                "{} {} ({})",
+                text::clean(&p.firstname),
+                text::clean(&p.lastname),
+                text::clean(&p.username)
+            ),
+            None => text::clean(&self.scope.username),
+        }
+    }
+
+    pub fn render(&mut self, f: &mut Frame) {
+        let area = f.area();
+        if area.width < frame::MIN_WIDTH || area.height < frame::MIN_HEIGHT {
+            frame::too_small(f, &self.ui);
+            return;
+        }
+        let c = frame::split(area);
+        frame::title(f, c.title, &self.ui, &self.who(), &self.db_label);
+        let titles: Vec<String> = Tab::ALL
+            .iter()
+            .map(|t| {
+                let base = self.ui.loc.t(t.title_key()).to_string();
+                match (t, &self.tutoring.course) {
+                    (Tab::Tutoring, Some(c)) => format!("{base} · {}", text::fit(&c.shortname, 16)),
+                    _ => base,
+                }
+            })
+            .collect();
+        frame::tabs(f, c.tabs, &self.ui, &titles, self.tab.index());
+        match self.tab {
+            Tab::Formations => self.formations.render(f, c.body, &self.ui),
+            Tab::Tutoring => self.tutoring.render(f, c.body, &self.ui),
+        }
+        let hint_ctx = match self.layers.last() {
+            Some(Layer::Picker(..)) => None,
+            _ => Some(self.context()),
+        };
+        match hint_ctx {
+            Some(ctx) => frame::hints(f, c.hints, &self.ui, ctx),
+            None => frame::picker_hints(f, c.hints, &self.ui),
+        }
+        frame::status(f, c.status, &self.ui, self.status.as_ref(), self.busy > 0, self.spin);
+        for layer in &mut self.layers {
+            match layer {
+                Layer::Help(h) => h.render(f, c.body, &self.ui),
+                Layer::Picker(_, p) => p.render(f, c.body, &self.ui),
+            }
+        }
+    }
+}

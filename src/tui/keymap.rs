@@ -1,0 +1,299 @@
+//! Keys → commands, per context, as data. The same tables drive dispatch, the key-hint line
+//! and the `?` help overlay, so the three can never disagree.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Cmd;
+use crate::locale::Locale;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chord {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn ch(c: char) -> Chord {
+    Chord { code: KeyCode::Char(c), ctrl: false }
+}
+const fn key(code: KeyCode) -> Chord {
+    Chord { code, ctrl: false }
+}
+const fn ctrl(c: char) -> Chord {
+    Chord { code: KeyCode::Char(c), ctrl: true }
+}
+
+impl Chord {
+    pub fn matches(&self, ev: &KeyEvent) -> bool {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl != self.ctrl {
+            return false;
+        }
+        match (self.code, ev.code) {
+            // Shift is already in the character ('S'), and BackTab arrives with SHIFT set.
+            (KeyCode::Char(a), KeyCode::Char(b)) => a == b,
+            (a, b) => a == b,
+        }
+    }
+
+    /// How the key is written in hints and help.
+    pub fn label(&self, loc: &Locale) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => loc.t("keys.space").to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => loc.t("keys.enter").to_string(),
+            KeyCode::Esc => loc.t("keys.esc").to_string(),
+            KeyCode::Tab => loc.t("keys.tab").to_string(),
+            KeyCode::BackTab => loc.t("keys.backtab").to_string(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::Home => loc.t("keys.home").to_string(),
+            KeyCode::End => loc.t("keys.end").to_string(),
+            KeyCode::PageUp => loc.t("keys.pageup").to_string(),
+            KeyCode::PageDown => loc.t("keys.pagedown").to_string(),
+            KeyCode::F(n) => format!("F{n}"),
+            KeyCode::Backspace => "⌫".into(),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl { format!("Ctrl-{base}") } else { base }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Binding {
+    pub keys: &'static [Chord],
+    pub cmd: Cmd,
+    /// Locale key of the description.
+    pub desc: &'static str,
+    /// Shown in the hint line (the help overlay shows every binding).
+    pub hint: bool,
+}
+
+impl Binding {
+    pub fn keys_label(&self, loc: &Locale) -> String {
+        self.keys.iter().map(|k| k.label(loc)).collect::<Vec<_>>().join("/")
+    }
+
+    /// The short form for the hint line: the first key only.
+    pub fn hint_label(&self, loc: &Locale) -> String {
+        self.keys.first().map(|k| k.label(loc)).unwrap_or_default()
+    }
+}
+
+const fn b(keys: &'static [Chord], cmd: Cmd, desc: &'static str, hint: bool) -> Binding {
+    Binding { keys, cmd, desc, hint }
+}
+
+/// Where keys are being read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    Global,
+    Formations,
+    CourseDetail,
+    Tutoring,
+    Report,
+    Help,
+}
+
+impl Context {
+    pub const ALL: [Context; 6] = [
+        Context::Global,
+        Context::Formations,
+        Context::CourseDetail,
+        Context::Tutoring,
+        Context::Report,
+        Context::Help,
+    ];
+
+    pub fn title_key(self) -> &'static str {
+        match self {
+            Context::Global => "help.global",
+            Context::Formations => "tabs.formations",
+            Context::CourseDetail => "help.course_detail",
+            Context::Tutoring => "tabs.tutoring",
+            Context::Report => "help.report",
+            Context::Help => "help.title",
+        }
+    }
+}
+
+use KeyCode::*;
+
+#[rustfmt::skip]
+const MOVE: [Binding; 6] = [
+    b(&[key(Down), ch('j')], Cmd::Down, "keys_desc.down", false),
+    b(&[key(Up), ch('k')], Cmd::Up, "keys_desc.up", false),
+    b(&[key(PageDown), ctrl('d')], Cmd::PageDown, "keys_desc.page_down", false),
+    b(&[key(PageUp), ctrl('u')], Cmd::PageUp, "keys_desc.page_up", false),
+    b(&[ch('g'), key(Home)], Cmd::Top, "keys_desc.top", false),
+    b(&[ch('G'), key(End)], Cmd::Bottom, "keys_desc.bottom", false),
+];
+
+#[rustfmt::skip]
+static GLOBAL: [Binding; 9] = [
+    b(&[ch('?')], Cmd::Help, "keys_desc.help", true),
+    b(&[ch('q')], Cmd::Quit, "keys_desc.quit", true),
+    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
+    b(&[ch('1')], Cmd::GoTab(0), "keys_desc.tab1", false),
+    b(&[ch('2')], Cmd::GoTab(1), "keys_desc.tab2", false),
+    b(&[key(Tab)], Cmd::NextTab, "keys_desc.next_tab", false),
+    b(&[key(BackTab)], Cmd::PrevTab, "keys_desc.prev_tab", false),
+    b(&[key(F(5)), ctrl('r')], Cmd::Refresh, "keys_desc.refresh", false),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.back", false),
+];
+
+#[rustfmt::skip]
+static FORMATIONS: [Binding; 16] = [
+    MOVE[0], MOVE[1], MOVE[2], MOVE[3], MOVE[4], MOVE[5],
+    b(&[key(Enter)], Cmd::Open, "keys_desc.open_course", true),
+    b(&[ch('t')], Cmd::OpenTutoring, "keys_desc.to_tutoring", true),
+    b(&[key(Right), ch('l')], Cmd::Right, "keys_desc.expand_or_list", false),
+    b(&[key(Left), ch('h')], Cmd::Left, "keys_desc.collapse_or_tree", false),
+    b(&[key(Tab)], Cmd::FocusNext, "keys_desc.focus_next", true),
+    b(&[key(BackTab)], Cmd::FocusPrev, "keys_desc.focus_prev", false),
+    b(&[ch('/')], Cmd::Filter, "keys_desc.filter", true),
+    b(&[ch('s')], Cmd::SortNext, "keys_desc.sort", true),
+    b(&[ch('S')], Cmd::SortReverse, "keys_desc.sort_reverse", false),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.clear_filter", false),
+];
+
+#[rustfmt::skip]
+static COURSE_DETAIL: [Binding; 13] = [
+    MOVE[0], MOVE[1], MOVE[2], MOVE[3], MOVE[4], MOVE[5],
+    b(&[ch('i')], Cmd::Section(0), "keys_desc.section_info", false),
+    b(&[ch('l')], Cmd::Section(1), "keys_desc.section_lessons", false),
+    b(&[ch('a')], Cmd::Section(2), "keys_desc.section_reviews", false),
+    b(&[key(Tab)], Cmd::FocusNext, "keys_desc.next_section", false),
+    b(&[key(BackTab)], Cmd::FocusPrev, "keys_desc.prev_section", false),
+    b(&[ch('t')], Cmd::OpenTutoring, "keys_desc.to_tutoring", true),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.back_to_list", true),
+];
+
+#[rustfmt::skip]
+static TUTORING: [Binding; 16] = [
+    MOVE[0], MOVE[1], MOVE[2], MOVE[3], MOVE[4], MOVE[5],
+    b(&[key(Enter)], Cmd::Open, "keys_desc.open_report", true),
+    b(&[ch('c')], Cmd::Pick, "keys_desc.pick_course", false),
+    b(&[ch('f')], Cmd::KindFilter, "keys_desc.kind_filter", false),
+    b(&[ch(' ')], Cmd::Mark, "keys_desc.mark", true),
+    b(&[ch('A')], Cmd::MarkAll, "keys_desc.mark_all", true),
+    b(&[ch('U')], Cmd::UnmarkAll, "keys_desc.unmark_all", false),
+    b(&[ch('/')], Cmd::Filter, "keys_desc.filter", true),
+    b(&[ch('s')], Cmd::SortNext, "keys_desc.sort", true),
+    b(&[ch('S')], Cmd::SortReverse, "keys_desc.sort_reverse", false),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.back_to_formations", false),
+];
+
+#[rustfmt::skip]
+static REPORT: [Binding; 14] = [
+    MOVE[0], MOVE[1], MOVE[2], MOVE[3], MOVE[4], MOVE[5],
+    b(&[key(Right), ch('l'), key(Enter)], Cmd::Right, "keys_desc.expand", true),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.back_to_table", true),
+    b(&[key(Left), ch('h')], Cmd::Left, "keys_desc.collapse", false),
+    b(&[key(Tab)], Cmd::FocusNext, "keys_desc.next_section", true),
+    b(&[key(BackTab)], Cmd::FocusPrev, "keys_desc.prev_section", false),
+    b(&[ch('[')], Cmd::PrevItem, "keys_desc.prev_course", false),
+    b(&[ch(']')], Cmd::NextItem, "keys_desc.next_course", false),
+    b(&[ch('c')], Cmd::Pick, "keys_desc.other_course", true),
+];
+
+#[rustfmt::skip]
+static HELP: [Binding; 5] = [
+    b(&[key(Down), ch('j')], Cmd::Down, "keys_desc.scroll_down", true),
+    b(&[key(Up), ch('k')], Cmd::Up, "keys_desc.scroll_up", true),
+    b(&[key(Esc), ch('?')], Cmd::Back, "keys_desc.close", true),
+    b(&[ch('q')], Cmd::Back, "keys_desc.close", false),
+    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
+];
+
+pub fn bindings(ctx: Context) -> &'static [Binding] {
+    match ctx {
+        Context::Global => &GLOBAL,
+        Context::Formations => &FORMATIONS,
+        Context::CourseDetail => &COURSE_DETAIL,
+        Context::Tutoring => &TUTORING,
+        Context::Report => &REPORT,
+        Context::Help => &HELP,
+    }
+}
+
+/// Whether a context's own table is the whole story (overlays), or the global one applies too.
+pub fn is_modal(ctx: Context) -> bool {
+    matches!(ctx, Context::Help)
+}
+
+/// The command for a key in a context: the context's table first, then the global one.
+pub fn lookup(ctx: Context, ev: &KeyEvent) -> Option<Cmd> {
+    let find = |t: &[Binding]| t.iter().find(|b| b.keys.iter().any(|k| k.matches(ev))).map(|b| b.cmd);
+    find(bindings(ctx)).or_else(|| if is_modal(ctx) { None } else { find(bindings(Context::Global)) })
+}
+
+/// Bindings for the hint line, hint-flagged only: the context's own, and the global ones
+/// that the context does not already show.
+pub fn hints(ctx: Context) -> (Vec<&'static Binding>, Vec<&'static Binding>) {
+    let own: Vec<&'static Binding> = bindings(ctx).iter().filter(|b| b.hint).collect();
+    let global: Vec<&'static Binding> = if is_modal(ctx) {
+        Vec::new()
+    } else {
+        bindings(Context::Global).iter().filter(|g| g.hint && !own.iter().any(|o| o.cmd == g.cmd)).collect()
+    };
+    (own, global)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn context_wins_over_global() {
+        assert_eq!(lookup(Context::Formations, &ev(Tab)), Some(Cmd::FocusNext));
+        assert_eq!(lookup(Context::Tutoring, &ev(Tab)), Some(Cmd::NextTab));
+        assert_eq!(lookup(Context::Tutoring, &ev(Char('q'))), Some(Cmd::Quit));
+        assert_eq!(lookup(Context::Help, &ev(Char('q'))), Some(Cmd::Back));
+        assert_eq!(lookup(Context::Help, &ev(Char('2'))), None, "overlays are modal");
+    }
+
+    #[test]
+    fn ctrl_c_always_quits_and_shift_letters_match() {
+        let c = KeyEvent::new(Char('c'), KeyModifiers::CONTROL);
+        for ctx in Context::ALL {
+            assert_eq!(lookup(ctx, &c), Some(Cmd::Quit));
+        }
+        let s = KeyEvent::new(Char('S'), KeyModifiers::SHIFT);
+        assert_eq!(lookup(Context::Tutoring, &s), Some(Cmd::SortReverse));
+        assert_eq!(lookup(Context::Tutoring, &ev(Char('c'))), Some(Cmd::Pick), "plain c is not ctrl-c");
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        for ctx in Context::ALL {
+            let mut seen: Vec<(Chord, Cmd)> = Vec::new();
+            for bnd in bindings(ctx) {
+                for k in bnd.keys {
+                    if let Some((_, other)) = seen.iter().find(|(c, _)| c == k) {
+                        assert_eq!(*other, bnd.cmd, "{k:?} bound to two commands in {ctx:?}");
+                    }
+                    seen.push((*k, bnd.cmd));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_description_is_in_both_catalogues() {
+        for lang in [crate::locale::Lang::Fr, crate::locale::Lang::En] {
+            let cat = crate::locale::catalogue(lang);
+            for ctx in Context::ALL {
+                for bnd in bindings(ctx) {
+                    assert!(cat.contains_key(bnd.desc), "{lang:?} lacks {}", bnd.desc);
+                }
+                assert!(cat.contains_key(ctx.title_key()));
+            }
+        }
+    }
+}

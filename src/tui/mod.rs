@@ -1,0 +1,129 @@
+//! The terminal application: setup/restore and the event loop.
+//!
+//! Data flows one way: key → keymap → command → `App::update` → state → `App::render`.
+//! Database work runs in tokio tasks whose results return as actions over a channel; the
+//! loop draws only when something changed, so an idle dashboard writes nothing.
+
+pub mod action;
+pub mod app;
+pub mod dialogs;
+pub mod frame;
+pub mod keymap;
+pub mod tasks;
+pub mod terminal;
+pub mod text;
+pub mod theme;
+pub mod views;
+pub mod widgets;
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream, KeyCode};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use crossterm::{execute, queue};
+use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use self::action::Action;
+use self::app::App;
+use self::terminal::{RestoreGuard, Term};
+use crate::store::Store;
+
+/// Frames are at least this far apart; input arriving meanwhile is folded into one frame.
+const FRAME_GAP: Duration = Duration::from_millis(12);
+
+pub fn draw(term: &mut Term, app: &mut App) -> std::io::Result<()> {
+    queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+    term.draw(|f| app.render(f))?;
+    execute!(term.backend_mut(), EndSynchronizedUpdate)?;
+    Ok(())
+}
+
+fn spawn_effects(app: &mut App, store: &Store, tx: &mpsc::UnboundedSender<Action>) {
+    for effect in app.take_effects() {
+        let (store, scope, tx) = (store.clone(), app.scope.clone(), tx.clone());
+        tokio::spawn(async move {
+            let loaded = tasks::run(&store, &scope, effect).await;
+            let _ = tx.send(Action::Loaded(loaded));
+        });
+    }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The one path every terminal event takes, wherever the loop picked it up.
+fn handle_event(app: &mut App, ev: Event, panic_key: bool) {
+    if panic_key && matches!(&ev, Event::Key(k) if k.code == KeyCode::F(12)) {
+        panic!("F12 pressed with TUTORAT_DEBUG_PANIC set");
+    }
+    app.ui.now = now();
+    app.handle_event(ev);
+}
+
+pub async fn run(mut app: App, store: Store) -> color_eyre::Result<()> {
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut term = terminal::setup()?;
+    let _guard = RestoreGuard;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_draw = Instant::now() - FRAME_GAP;
+    // Lets the end-to-end tests check that a panic restores the terminal first.
+    let panic_key = std::env::var_os("TUTORAT_DEBUG_PANIC").is_some();
+
+    loop {
+        spawn_effects(&mut app, &store, &tx);
+        if app.quit {
+            break;
+        }
+        // Every wake-up below changed something; nothing else draws, so idle means silent.
+        let since = last_draw.elapsed();
+        if since < FRAME_GAP {
+            tokio::time::sleep(FRAME_GAP - since).await;
+        }
+        // Fold everything that arrived meanwhile into this frame. (Not `now_or_never`:
+        // crossterm's EventStream keeps the first waker it sees, and a no-op one would
+        // leave the loop deaf to keys.)
+        loop {
+            let ready = tokio::select! {
+                biased;
+                ev = events.next() => ev,
+                _ = std::future::ready(()) => None,
+            };
+            match ready {
+                Some(ev) => handle_event(&mut app, ev?, panic_key),
+                None => break,
+            }
+        }
+        while let Ok(a) = rx.try_recv() {
+            app.update(a);
+        }
+        spawn_effects(&mut app, &store, &tx);
+        if app.quit {
+            break;
+        }
+        draw(&mut term, &mut app)?;
+        last_draw = Instant::now();
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => handle_event(&mut app, ev, panic_key),
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(a) = rx.recv() => {
+                app.ui.now = now();
+                app.update(a);
+            }
+            _ = tick.tick(), if app.busy > 0 => app.update(Action::Tick),
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+        }
+    }
+    store.close().await;
+    Ok(())
+}

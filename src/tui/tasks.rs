@@ -1,0 +1,61 @@
+//! Work the UI asks for (database queries) and its results. The runtime runs each effect
+//! in a tokio task; tests run them inline. Either way the result comes back as an `Action`.
+
+use crate::model::catalog::{Category, CourseSummary};
+use crate::store::courses::CourseDetail;
+use crate::store::learners::CourseLearners;
+use crate::store::people::Scope;
+use crate::store::report::Report;
+use crate::store::{Store, StoreError};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    LoadFormations,
+    LoadLearners { course_id: i64 },
+    LoadCourseDetail { course_id: i64 },
+    LoadReport { enrolment_id: i64 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormationsData {
+    pub categories: Vec<Category>,
+    pub courses: Vec<CourseSummary>,
+}
+
+/// A finished effect. Errors are carried as text ready for the status line.
+#[derive(Debug)]
+pub enum Loaded {
+    Formations(Result<FormationsData, String>),
+    Learners { course_id: i64, result: Result<CourseLearners, String> },
+    CourseDetail { course_id: i64, result: Result<Box<CourseDetail>, String> },
+    Report { enrolment_id: i64, result: Result<Box<Report>, String> },
+}
+
+fn text<T>(r: Result<T, StoreError>) -> Result<T, String> {
+    r.map_err(|e| e.to_string())
+}
+
+pub async fn run(store: &Store, scope: &Scope, effect: Effect) -> Loaded {
+    match effect {
+        Effect::LoadFormations => Loaded::Formations(text(
+            async {
+                Ok(FormationsData {
+                    categories: store.categories().await?,
+                    courses: store.tutored_courses(scope).await?,
+                })
+            }
+            .await,
+        )),
+        Effect::LoadLearners { course_id } => {
+            Loaded::Learners { course_id, result: text(store.course_learners(scope, course_id).await) }
+        }
+        Effect::LoadCourseDetail { course_id } => Loaded::CourseDetail {
+            course_id,
+            result: text(store.course_detail(scope, course_id).await.map(Box::new)),
+        },
+        Effect::LoadReport { enrolment_id } => Loaded::Report {
+            enrolment_id,
+            result: text(store.learner_report(scope, enrolment_id).await.map(Box::new)),
+        },
+    }
+}

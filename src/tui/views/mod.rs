@@ -1,0 +1,44 @@
+//! The tabs' views. Each owns its state, turns commands into state changes, and draws itself.
+
+pub mod course;
+pub mod formations;
+pub mod report;
+pub mod tutoring;
+
+use crate::locale::Locale;
+use crate::model::time::{DisplayTz, Ts};
+use crate::tui::tasks::Effect;
+use crate::tui::theme::Theme;
+
+/// What every view needs to draw: language, styles, time zone and the current time.
+pub struct Ui {
+    pub loc: Locale,
+    pub theme: Theme,
+    pub tz: DisplayTz,
+    pub now: Ts,
+}
+
+/// A course as other views refer to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CourseRef {
+    pub id: i64,
+    pub shortname: String,
+    pub fullname: String,
+}
+
+/// What a view asks of the application after handling a command.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    /// Handled (or ignored) inside the view.
+    Done,
+    /// Not a command for this view: let the application handle it.
+    Unhandled,
+    OpenCourse(CourseRef),
+    /// Leave this view (Esc at its top level).
+    Back,
+    Run(Effect),
+    /// Ask for the course picker of the tutoring centre.
+    PickCourse,
+    /// Ask for the picker of the learner's other courses (report).
+    PickReportCourse,
+}

@@ -1,0 +1,528 @@
+//! Tab 2 — Centre de tutorat: one course's counters, the distribution of its learners, and
+//! its learners in a fast, sortable, filterable table with marks for bulk actions. Enter
+//! opens a learner's report.
+
+use std::collections::HashSet;
+
+use nucleo_matcher::Utf32String;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::report::ReportView;
+use super::{CourseRef, Outcome, Ui};
+use crate::model::EnrolmentKind;
+use crate::model::duration::format_hms;
+use crate::model::learner::LearnerRow;
+use crate::model::time::{Ago, ago};
+use crate::model::{EnrolmentStatus, progress};
+use crate::store::learners::CourseLearners;
+use crate::tui::action::Cmd;
+use crate::tui::tasks::Effect;
+use crate::tui::text::{self, Fuzzy};
+use crate::tui::widgets::distribution::{self, Slice};
+use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
+use crate::tui::widgets::progress::bar;
+use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LearnerSort {
+    Mark,
+    Name,
+    Status,
+    Progress,
+    Time,
+    LastAccess,
+    Certificate,
+}
+
+impl LearnerSort {
+    const CYCLE: [LearnerSort; 6] =
+        [Self::Name, Self::Status, Self::Progress, Self::Time, Self::LastAccess, Self::Certificate];
+    fn next(self) -> Self {
+        let i = Self::CYCLE.iter().position(|s| *s == self).map(|i| i + 1).unwrap_or(0);
+        Self::CYCLE[i % Self::CYCLE.len()]
+    }
+    fn column(self) -> usize {
+        match self {
+            Self::Mark => 0,
+            Self::Name => 1,
+            Self::Status => 2,
+            Self::Progress => 3,
+            Self::Time => 4,
+            Self::LastAccess => 5,
+            Self::Certificate => 6,
+        }
+    }
+}
+
+/// A learner row with what the table needs precomputed once per load.
+#[derive(Clone, Debug)]
+pub struct Learner {
+    pub row: LearnerRow,
+    /// "LASTNAME Firstname", sanitised.
+    pub name: String,
+    pub status: EnrolmentStatus,
+    /// `None`: impossible stored figures (flagged in the table).
+    pub progress: Option<u8>,
+    sort_key: String,
+    haystack: Utf32String,
+}
+
+impl Learner {
+    pub fn new(row: LearnerRow, lessons_total: i64) -> Learner {
+        let last = text::clean(&row.lastname).to_uppercase();
+        let first = text::clean(&row.firstname);
+        let name = match (last.is_empty(), first.is_empty()) {
+            (false, false) => format!("{last} {first}"),
+            (false, true) => last,
+            (true, false) => first,
+            (true, true) => text::clean(&row.username),
+        };
+        let username = text::clean(&row.username);
+        Learner {
+            sort_key: text::fold(&name),
+            haystack: text::haystack(&[&name, &username]),
+            status: row.status(lessons_total),
+            progress: row.progress(lessons_total),
+            name,
+            row,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct TutoringView {
+    pub course: Option<CourseRef>,
+    pub loading: bool,
+    pub error: Option<String>,
+    pub lessons_total: i64,
+    pub learners: Vec<Learner>,
+    /// Indices into `learners`, filtered and sorted.
+    pub index: Vec<u32>,
+    pub cursor: Cursor,
+    selected_id: Option<i64>,
+    /// Marked enrolment ids; independent of the filter, so marks survive filtering.
+    pub marks: HashSet<i64>,
+    pub sort: Option<LearnerSort>,
+    pub desc: bool,
+    pub filter: FilterBox,
+    /// Enrolment kind shown (`None`: all kinds). Counters and chart follow it.
+    pub kind: Option<EnrolmentKind>,
+    pub observation_lessons: i64,
+    /// The learner report, when one is open (drawn instead of the table).
+    pub report: Option<ReportView>,
+}
+
+/// Figures of the header, over the learners of the current kind filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub learners: usize,
+    pub missions_to_grade: i64,
+    pub observations_to_do: i64,
+    pub not_started: usize,
+    pub in_progress: usize,
+    pub completed: usize,
+}
+
+impl TutoringView {
+    /// Switches to another course: clears its rows and marks, keeps sort preferences.
+    pub fn open(&mut self, course: CourseRef) {
+        if self.course.as_ref().map(|c| c.id) != Some(course.id) {
+            self.learners.clear();
+            self.index.clear();
+            self.marks.clear();
+            self.selected_id = None;
+            self.cursor = Cursor { height: self.cursor.height, ..Cursor::default() };
+            self.filter.clear();
+            self.report = None;
+        }
+        self.course = Some(course);
+        self.loading = true;
+        self.error = None;
+    }
+
+    pub fn load(&mut self, data: CourseLearners) {
+        self.loading = false;
+        self.error = None;
+        self.lessons_total = data.lessons_total;
+        self.observation_lessons = data.observation_lessons;
+        self.learners = data.rows.into_iter().map(|r| Learner::new(r, data.lessons_total)).collect();
+        let ids: HashSet<i64> = self.learners.iter().map(|l| l.row.enrolment_id).collect();
+        self.marks.retain(|id| ids.contains(id));
+        self.rebuild_index();
+    }
+
+    pub fn current(&self) -> Option<&Learner> {
+        self.index.get(self.cursor.pos).map(|i| &self.learners[*i as usize])
+    }
+
+    /// Recomputes the visible order after a load, a filter or a sort change (not per frame),
+    /// keeping the cursor on the same learner.
+    pub fn rebuild_index(&mut self) {
+        let l = &self.learners;
+        let kind = self.kind;
+        let of_kind = (0..l.len() as u32)
+            .filter(|i| kind.is_none_or(|k| l[*i as usize].row.kind() == Some(k)))
+            .map(|i| (i, &l[i as usize].haystack));
+        let mut index: Vec<u32> = Fuzzy::new(self.filter.value()).filter(of_kind);
+        let sort = self.sort.unwrap_or(LearnerSort::Name);
+        let marks = &self.marks;
+        index.sort_by(|a, b| {
+            let (x, y) = (&l[*a as usize], &l[*b as usize]);
+            let ord = match sort {
+                LearnerSort::Name => x.sort_key.cmp(&y.sort_key),
+                LearnerSort::Mark => {
+                    marks.contains(&y.row.enrolment_id).cmp(&marks.contains(&x.row.enrolment_id))
+                }
+                LearnerSort::Status => x.status.cmp(&y.status),
+                LearnerSort::Progress => x.progress.cmp(&y.progress),
+                LearnerSort::Time => x.row.time_spent.cmp(&y.row.time_spent),
+                // Ascending: never first, then the longest ago — the learners to chase.
+                LearnerSort::LastAccess => x.row.last_access.cmp(&y.row.last_access),
+                LearnerSort::Certificate => {
+                    x.row.certificate_at.is_some().cmp(&y.row.certificate_at.is_some())
+                }
+            };
+            let ord = ord.then_with(|| x.sort_key.cmp(&y.sort_key));
+            if self.desc { ord.reverse() } else { ord }
+        });
+        self.index = index;
+        self.cursor.pos = self
+            .selected_id
+            .and_then(|id| self.index.iter().position(|i| l[*i as usize].row.enrolment_id == id))
+            .unwrap_or(0);
+        self.cursor.clamp(self.index.len());
+        self.remember();
+    }
+
+    fn remember(&mut self) {
+        self.selected_id = self.current().map(|l| l.row.enrolment_id);
+    }
+
+    pub fn marked_count(&self) -> usize {
+        self.marks.len()
+    }
+
+    /// Header figures for the learners of the current kind (the text filter does not apply).
+    pub fn counters(&self) -> Counters {
+        let mut c = Counters::default();
+        for l in self.learners.iter().filter(|l| self.kind.is_none_or(|k| l.row.kind() == Some(k))) {
+            c.learners += 1;
+            c.missions_to_grade += l.row.missions_to_grade.max(0);
+            c.observations_to_do += l.row.observations_to_do(self.observation_lessons);
+            match l.status {
+                EnrolmentStatus::NotStarted => c.not_started += 1,
+                EnrolmentStatus::InProgress => c.in_progress += 1,
+                EnrolmentStatus::Completed => c.completed += 1,
+            }
+        }
+        c
+    }
+
+    /// Opens the report of the learner under the cursor.
+    fn open_report(&mut self) -> Outcome {
+        let Some(l) = self.current() else { return Outcome::Done };
+        let id = l.row.enrolment_id;
+        self.report = Some(ReportView::new(id, l.name.clone()));
+        Outcome::Run(Effect::LoadReport { enrolment_id: id })
+    }
+
+    pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
+        match self.filter.handle_key(ev) {
+            FilterOutcome::Changed | FilterOutcome::Cleared => self.rebuild_index(),
+            FilterOutcome::Accepted | FilterOutcome::Unchanged => {}
+        }
+        Outcome::Done
+    }
+
+    pub fn paste(&mut self, s: &str) {
+        if self.filter.editing {
+            self.filter.paste(s);
+            self.rebuild_index();
+        }
+    }
+
+    pub fn update(&mut self, cmd: Cmd) -> Outcome {
+        if let Some(r) = &mut self.report {
+            return match r.update(cmd) {
+                Outcome::Back => {
+                    // Back on the learner the report was about (it may be another course's
+                    // enrolment after [ or ]: then the cursor stays where it was).
+                    let id = r.enrolment_id;
+                    self.report = None;
+                    if let Some(pos) =
+                        self.index.iter().position(|i| self.learners[*i as usize].row.enrolment_id == id)
+                    {
+                        self.cursor.pos = pos;
+                        self.remember();
+                    }
+                    Outcome::Done
+                }
+                other => other,
+            };
+        }
+        if self.cursor.apply(cmd, self.index.len()) {
+            self.remember();
+            return Outcome::Done;
+        }
+        match cmd {
+            Cmd::Filter => self.filter.start(),
+            Cmd::SortNext => {
+                self.sort = Some(self.sort.unwrap_or(LearnerSort::Name).next());
+                self.desc = false;
+                self.rebuild_index();
+            }
+            Cmd::SortReverse => {
+                self.desc = !self.desc;
+                self.rebuild_index();
+            }
+            Cmd::Mark => {
+                if let Some(id) = self.current().map(|l| l.row.enrolment_id) {
+                    if !self.marks.remove(&id) {
+                        self.marks.insert(id);
+                    }
+                    self.cursor.down(self.index.len());
+                    self.remember();
+                }
+            }
+            Cmd::MarkAll => {
+                for i in &self.index {
+                    self.marks.insert(self.learners[*i as usize].row.enrolment_id);
+                }
+            }
+            Cmd::UnmarkAll => self.marks.clear(),
+            Cmd::KindFilter => {
+                self.kind = match self.kind {
+                    None => Some(EnrolmentKind::Mandatory),
+                    Some(EnrolmentKind::Mandatory) => Some(EnrolmentKind::Recommended),
+                    Some(EnrolmentKind::Recommended) => Some(EnrolmentKind::Free),
+                    Some(EnrolmentKind::Free) => None,
+                };
+                self.rebuild_index();
+            }
+            Cmd::Open => return self.open_report(),
+            Cmd::Pick => return Outcome::PickCourse,
+            Cmd::Back => {
+                if !self.filter.clear() {
+                    return Outcome::Back;
+                }
+                self.rebuild_index();
+            }
+            Cmd::Refresh => {
+                if let Some(c) = &self.course {
+                    self.loading = true;
+                    return Outcome::Run(Effect::LoadLearners { course_id: c.id });
+                }
+            }
+            _ => return Outcome::Unhandled,
+        }
+        Outcome::Done
+    }
+
+    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let t = &ui.theme;
+        let loc = &ui.loc;
+        let Some(course) = self.course.clone() else {
+            let block = Block::default().borders(Borders::ALL).border_style(t.border);
+            f.render_widget(
+                Paragraph::new(loc.t("tutoring.no_course"))
+                    .style(t.muted)
+                    .wrap(Wrap { trim: true })
+                    .block(block),
+                area.intersection(f.area()),
+            );
+            return;
+        };
+        if let Some(r) = &mut self.report {
+            r.render(f, area, ui);
+            return;
+        }
+        let show_filter = self.filter.is_active();
+        // Tall and coloured terminals get counter boxes and a donut; others a compact strip.
+        let big = area.height >= 36 && area.width >= 100 && !t.mono;
+        let [title_area, head, body, filter_area] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(if big { 7 } else { 2 }),
+            Constraint::Fill(1),
+            Constraint::Length(u16::from(show_filter)),
+        ])
+        .areas(area);
+
+        let kind_label = match self.kind {
+            None => loc.t("tutoring.kind_all").to_string(),
+            Some(k) => loc.tf("tutoring.kind_only", &[("kind", &loc.t(k.label_key()))]),
+        };
+        let marked = self.marked_count();
+        let mut spans = vec![
+            Span::styled(
+                text::fit(&course.fullname, (title_area.width as usize).saturating_sub(40)).into_owned(),
+                t.title,
+            ),
+            Span::styled("  · ", t.muted),
+            Span::styled(kind_label, if self.kind.is_some() { t.accent } else { t.base }),
+        ];
+        if marked > 0 {
+            spans.push(Span::styled("  · ", t.muted));
+            spans.push(Span::styled(loc.tn("tutoring.marked_count", marked as i64), t.marked));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), title_area.intersection(f.area()));
+
+        let c = self.counters();
+        let slices = [
+            Slice {
+                label: loc.t("enrolment_status.not_started"),
+                count: c.not_started,
+                style: t.warning,
+                fill: '░',
+            },
+            Slice {
+                label: loc.t("enrolment_status.in_progress"),
+                count: c.in_progress,
+                style: t.accent,
+                fill: '▒',
+            },
+            Slice {
+                label: loc.t("enrolment_status.completed"), count: c.completed, style: t.ok, fill: '█'
+            },
+        ];
+        let figures = [
+            (loc.t("tutoring.counter_learners"), loc.num(c.learners as i64), t.base),
+            (
+                loc.t("tutoring.counter_missions"),
+                loc.num(c.missions_to_grade),
+                if c.missions_to_grade > 0 { t.warning } else { t.base },
+            ),
+            (
+                loc.t("tutoring.counter_observations"),
+                loc.num(c.observations_to_do),
+                if c.observations_to_do > 0 { t.warning } else { t.base },
+            ),
+        ];
+        if big {
+            let [boxes, chart] =
+                Layout::horizontal([Constraint::Length(72), Constraint::Fill(1)]).areas(head);
+            let cells = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(boxes);
+            for ((label, value, style), cell) in figures.iter().zip(cells.iter()) {
+                let block = Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(t.border)
+                    .title(Span::styled(format!(" {label} "), t.muted));
+                let inner = block.inner(*cell);
+                f.render_widget(block, cell.intersection(f.area()));
+                let y = inner.y + inner.height.saturating_sub(1) / 2;
+                let line = Rect { y, height: 1.min(inner.height), ..inner };
+                f.render_widget(
+                    Paragraph::new(Span::styled(value.clone(), *style)).centered(),
+                    line.intersection(f.area()),
+                );
+            }
+            distribution::render_donut(f, chart, &slices, ui);
+        } else {
+            let [line1, line2] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(head);
+            let mut spans = Vec::new();
+            for (i, (label, value, style)) in figures.iter().enumerate() {
+                if i > 0 {
+                    spans.push(Span::styled(" · ", t.muted));
+                }
+                spans.push(Span::styled(format!("{label} "), t.muted));
+                spans.push(Span::styled(value.clone(), *style));
+            }
+            f.render_widget(Paragraph::new(Line::from(spans)), line1.intersection(f.area()));
+            distribution::render_bar(f, line2, &slices, ui);
+        }
+
+        let len = self.index.len();
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.border_focus)
+            .title(Span::styled(format!(" {} ", loc.t("tutoring.table_title")), t.title));
+        if self.loading && self.learners.is_empty() {
+            f.render_widget(Paragraph::new(loc.t("status.loading")).style(t.muted).block(block), body);
+        } else if len == 0 {
+            let msg =
+                if self.learners.is_empty() { loc.t("tutoring.empty") } else { loc.t("tutoring.no_match") };
+            f.render_widget(Paragraph::new(msg).style(t.muted).block(block), body);
+        } else {
+            let cols = [
+                Col::new("", Constraint::Length(3)),
+                Col::new(loc.t("tutoring.col_learner"), Constraint::Fill(1)),
+                Col::new(loc.t("tutoring.col_status"), Constraint::Length(12)),
+                Col::new(loc.t("tutoring.col_progress"), Constraint::Length(11)).right(),
+                Col::new(loc.t("tutoring.col_time"), Constraint::Length(9)).right(),
+                Col::new(loc.t("tutoring.col_last_access"), Constraint::Length(11)),
+                Col::new(loc.t("tutoring.col_certificate"), Constraint::Length(5)),
+            ];
+            let learners = &self.learners;
+            let index = &self.index;
+            let marks = &self.marks;
+            let lessons_total = self.lessons_total;
+            VirtualTable {
+                cols: &cols,
+                loc,
+                sort: Some((self.sort.unwrap_or(LearnerSort::Name).column(), self.desc)),
+                len,
+                block,
+                focused: true,
+            }
+            .render(f, body, t, &mut self.cursor, |i, w| {
+                let l = &learners[index[i] as usize];
+                let marked = marks.contains(&l.row.enrolment_id);
+                let name_style = if marked {
+                    t.marked
+                } else if l.row.suspended {
+                    t.muted
+                } else {
+                    t.base
+                };
+                let status_style = match l.status {
+                    EnrolmentStatus::NotStarted => t.warning,
+                    EnrolmentStatus::InProgress => t.base,
+                    EnrolmentStatus::Completed => t.ok,
+                };
+                let (progress_text, progress_style) = match l.progress {
+                    Some(p) => (format!("{} {:>5}", bar(p, 5), loc.pct(p)), t.base),
+                    None => (
+                        format!(
+                            "{} {:>5}",
+                            bar(progress::percent_clamped(l.row.lessons_done, lessons_total), 5),
+                            "!"
+                        ),
+                        t.danger,
+                    ),
+                };
+                let last = ago(l.row.last_access, ui.now);
+                let last_style = match last {
+                    Ago::Never => t.danger,
+                    Ago::Future => t.warning,
+                    _ => t.base,
+                };
+                let (time_text, time_style) = if l.row.time_spent < 0 {
+                    (format_hms(l.row.time_spent), t.danger)
+                } else {
+                    (format_hms(l.row.time_spent), t.base)
+                };
+                let mut name = l.name.clone();
+                if l.row.suspended {
+                    name = format!("{name} ({})", loc.t("tutoring.suspended"));
+                }
+                vec![
+                    table::cell(if marked { "[x]" } else { "[ ]" }, if marked { t.marked } else { t.muted }),
+                    table::cell(text::fit(&name, w[1]).into_owned(), name_style),
+                    table::cell(loc.t(l.status.label_key()).to_string(), status_style),
+                    table::right(progress_text, progress_style),
+                    table::right(time_text, time_style),
+                    table::cell(loc.ago(last), last_style),
+                    table::cell(
+                        if l.row.certificate_at.is_some() { " ✓" } else { " –" },
+                        if l.row.certificate_at.is_some() { t.ok } else { t.muted },
+                    ),
+                ]
+            });
+        }
+        if show_filter {
+            self.filter.render(f, filter_area, t, loc);
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Shared pieces of views.
+
+pub mod distribution;
+pub mod filter;
+pub mod progress;
+pub mod table;
