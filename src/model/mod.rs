@@ -2,6 +2,7 @@
 
 pub mod duration;
 pub mod progress;
+pub mod stats;
 pub mod status;
 pub mod time;
 

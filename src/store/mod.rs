@@ -9,6 +9,7 @@ pub mod courses;
 pub mod demo;
 pub mod learners;
 pub mod people;
+pub mod progress;
 pub mod report;
 pub mod world;
 

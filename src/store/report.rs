@@ -3,6 +3,7 @@
 //! Loaded only when a report opens, never with the learner table.
 
 use super::people::Scope;
+use super::progress::AuditLine;
 use super::{Result, Store, StoreError};
 use crate::model::Ts;
 use crate::with_pool;
@@ -102,6 +103,8 @@ pub struct Report {
     pub reminders: Vec<ReminderLine>,
     /// The learner's enrolments in courses this tutor may see (this one included).
     pub courses: Vec<OtherCourse>,
+    /// Tutors' corrections of this enrolment, most recent first.
+    pub changes: Vec<AuditLine>,
 }
 
 const HEADER: &str = "
@@ -183,6 +186,16 @@ impl Store {
             .bind(scope.person_id())
             .fetch_all(p)
             .await)?;
-        Ok(Report { header, lessons, attempts, connections, connections_truncated, reminders, courses })
+        let changes = self.audit_lines(enrolment_id).await?;
+        Ok(Report {
+            header,
+            lessons,
+            attempts,
+            connections,
+            connections_truncated,
+            reminders,
+            courses,
+            changes,
+        })
     }
 }

@@ -42,6 +42,16 @@ pub enum Cmd {
     /// Previous / next item of a series (the learner's courses in a report).
     PrevItem,
     NextItem,
+    /// Open the statistics editor on the lesson under the cursor (report).
+    Edit,
+    /// Undo the tutor's last edit of this learner (report).
+    Undo,
+    /// Conflict view: start again from the stored values / save over them.
+    Reload,
+    Overwrite,
+    /// Answers to a confirmation.
+    Yes,
+    No,
 }
 
 #[derive(Debug)]

@@ -5,6 +5,8 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Frame;
 
 use super::action::{Action, Cmd};
+use super::dialogs::confirm::{Confirm, Pending};
+use super::dialogs::edit_stats::{DialogOut, EditStats};
 use super::dialogs::help::Help;
 use super::dialogs::picker::{PickItem, Picked, Picker};
 use super::frame::{self, Level, Status};
@@ -15,6 +17,7 @@ use super::views::tutoring::TutoringView;
 use super::views::{CourseRef, Outcome, Ui};
 use crate::model::catalog::DataIssue;
 use crate::store::people::Scope;
+use crate::store::progress::{SaveOutcome, UndoOutcome};
 use crate::tui::text;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +55,8 @@ pub enum PickFor {
 pub enum Layer {
     Help(Help),
     Picker(PickFor, Picker),
+    EditStats(Box<EditStats>),
+    Confirm(Confirm),
 }
 
 pub struct App {
@@ -68,6 +73,8 @@ pub struct App {
     pub busy: usize,
     pub spin: usize,
     effects: Vec<Effect>,
+    /// The data problems last reported, so a reload does not repeat them over newer news.
+    reported_issues: Option<String>,
 }
 
 impl App {
@@ -85,6 +92,7 @@ impl App {
             busy: 0,
             spin: 0,
             effects: Vec::new(),
+            reported_issues: None,
         };
         if app.scope.person.is_none() {
             let msg = app.ui.loc.tf("status.unknown_tutor", &[("user", &text::clean(&app.scope.username))]);
@@ -117,6 +125,8 @@ impl App {
         match self.layers.last() {
             Some(Layer::Help(_)) => Context::Help,
             Some(Layer::Picker(..)) => Context::Help, // pickers read raw keys; see on_key
+            Some(Layer::EditStats(d)) => d.context(),
+            Some(Layer::Confirm(_)) => Context::Confirm,
             None => self.view_context(),
         }
     }
@@ -152,6 +162,7 @@ impl App {
             Action::Key(k) => self.on_key(k),
             Action::Paste(s) => match (self.layers.last_mut(), self.tab) {
                 (Some(Layer::Picker(_, p)), _) => p.paste(&s),
+                (Some(Layer::EditStats(d)), _) => d.paste(&s, &self.ui),
                 (Some(_), _) => {}
                 (None, Tab::Formations) => self.formations.paste(&s),
                 (None, Tab::Tutoring) => self.tutoring.paste(&s),
@@ -181,6 +192,24 @@ impl App {
                 Picked::Chosen(id) => {
                     self.layers.pop();
                     self.picked(purpose, id);
+                }
+            }
+            return;
+        }
+        if let Some(Layer::EditStats(d)) = self.layers.last_mut() {
+            let out = d.key(k, &self.ui);
+            self.dialog_out(out);
+            return;
+        }
+        if let Some(Layer::Confirm(_)) = self.layers.last() {
+            let answer = keymap::lookup(Context::Confirm, &k);
+            if answer.is_some()
+                && let Some(Layer::Confirm(c)) = self.layers.pop()
+            {
+                match answer {
+                    Some(Cmd::Yes) => self.confirmed(c.pending),
+                    Some(Cmd::Quit) => self.quit = true,
+                    _ => {}
                 }
             }
             return;
@@ -235,6 +264,18 @@ impl App {
                 let title = self.ui.loc.t("picker.course_title").to_string();
                 self.layers.push(Layer::Picker(PickFor::TutoringCourse, Picker::new(title, items, current)));
             }
+            Outcome::EditStats { enrolment_id, lesson_id } => {
+                self.run(Effect::LoadStats { enrolment_id, lesson_id });
+            }
+            Outcome::ConfirmUndo { enrolment_id } => {
+                let loc = &self.ui.loc;
+                let c = Confirm::new(
+                    loc.t("confirm.undo_title").to_string(),
+                    loc.t("confirm.undo_text").to_string(),
+                    Pending::Undo { enrolment_id },
+                );
+                self.layers.push(Layer::Confirm(c));
+            }
             Outcome::PickReportCourse => {
                 if let Some(r) = &self.tutoring.report {
                     let title = self.ui.loc.tf("picker.report_title", &[("who", &r.learner)]);
@@ -242,6 +283,149 @@ impl App {
                     self.layers.push(Layer::Picker(PickFor::ReportCourse, picker));
                 }
             }
+        }
+    }
+
+    fn dialog_out(&mut self, out: DialogOut) {
+        let loc = &self.ui.loc;
+        match out {
+            DialogOut::Stay => {}
+            DialogOut::Close => {
+                self.layers.pop();
+            }
+            DialogOut::Save(edit) => self.run(Effect::SaveStats { edit, now: self.ui.now }),
+            DialogOut::ConfirmDiscard => {
+                let c = Confirm::new(
+                    loc.t("confirm.discard_title").to_string(),
+                    loc.t("confirm.discard_text").to_string(),
+                    Pending::DiscardEdit,
+                );
+                self.layers.push(Layer::Confirm(c));
+            }
+            DialogOut::ConfirmOverwrite => {
+                let c = Confirm::new(
+                    loc.t("confirm.overwrite_title").to_string(),
+                    loc.t("confirm.overwrite_text").to_string(),
+                    Pending::Overwrite,
+                );
+                self.layers.push(Layer::Confirm(c));
+            }
+        }
+    }
+
+    fn editor(&mut self) -> Option<&mut EditStats> {
+        self.layers.iter_mut().rev().find_map(|l| match l {
+            Layer::EditStats(d) => Some(d.as_mut()),
+            _ => None,
+        })
+    }
+
+    fn close_editor(&mut self) {
+        self.layers.retain(|l| !matches!(l, Layer::EditStats(_)));
+    }
+
+    fn confirmed(&mut self, p: Pending) {
+        match p {
+            Pending::DiscardEdit => self.close_editor(),
+            Pending::Overwrite => {
+                if let Some(edit) = self.editor().and_then(|d| d.overwrite()) {
+                    self.run(Effect::SaveStats { edit, now: self.ui.now });
+                }
+            }
+            Pending::Undo { enrolment_id } => self.run(Effect::UndoEdit { enrolment_id, now: self.ui.now }),
+        }
+    }
+
+    /// After a correction: the report, the learner table and the course list all show it.
+    fn reload_after_edit(&mut self, enrolment_id: i64) {
+        if let Some(r) = self.tutoring.report.as_mut().filter(|r| r.enrolment_id == enrolment_id) {
+            r.loading = true;
+            self.run(Effect::LoadReport { enrolment_id });
+        }
+        if let Some(c) = &self.tutoring.course {
+            let course_id = c.id;
+            self.run(Effect::LoadLearners { course_id });
+        }
+        self.run(Effect::LoadFormations);
+    }
+
+    fn edit_loaded(&mut self, l: Loaded) {
+        let loc = &self.ui.loc;
+        match l {
+            Loaded::Stats { enrolment_id, result } => {
+                let Some(r) = self.tutoring.report.as_ref().filter(|r| r.enrolment_id == enrolment_id) else {
+                    return;
+                };
+                match result {
+                    Ok(rec) => {
+                        let d = EditStats::new(r.learner.clone(), *rec, &self.ui);
+                        self.layers.push(Layer::EditStats(Box::new(d)));
+                    }
+                    Err(e) => {
+                        let msg = loc.tf("edit.open_failed", &[("error", &e)]);
+                        self.set_status(Level::Error, msg);
+                    }
+                }
+            }
+            Loaded::StatsSaved { enrolment_id, result } => match result {
+                Ok(SaveOutcome::Saved { fields, .. }) => {
+                    let names: Vec<&str> = fields.iter().map(|f| loc.t(f.label_key())).collect();
+                    let msg = loc.tf("edit.saved", &[("fields", &names.join(", "))]);
+                    self.close_editor();
+                    self.set_status(Level::Success, msg);
+                    self.reload_after_edit(enrolment_id);
+                }
+                Ok(SaveOutcome::Unchanged) => {
+                    let msg = loc.t("edit.unchanged").to_string();
+                    self.close_editor();
+                    self.set_status(Level::Info, msg);
+                }
+                Ok(SaveOutcome::Conflict(theirs)) => {
+                    let msg = loc.t("edit.conflict_status").to_string();
+                    if let Some(d) = self.editor() {
+                        d.conflict(*theirs);
+                    }
+                    self.set_status(Level::Warning, msg);
+                }
+                Err(e) => {
+                    let msg = loc.tf("edit.save_failed", &[("error", &e)]);
+                    if let Some(d) = self.editor() {
+                        d.save_failed(e);
+                    }
+                    self.set_status(Level::Error, msg);
+                }
+            },
+            Loaded::Undone { enrolment_id, result } => {
+                let (level, msg) = match result {
+                    Ok(UndoOutcome::Undone { lesson_title, fields }) => {
+                        let names: Vec<&str> = fields.iter().map(|f| loc.t(f.label_key())).collect();
+                        let msg = loc.tf(
+                            "edit.undone",
+                            &[("lesson", &text::clean(&lesson_title)), ("fields", &names.join(", "))],
+                        );
+                        (Level::Success, msg)
+                    }
+                    Ok(UndoOutcome::NothingToUndo) => {
+                        (Level::Info, loc.t("edit.nothing_to_undo").to_string())
+                    }
+                    Ok(UndoOutcome::ChangedSince { lesson_title, by }) => {
+                        let by =
+                            by.map(|b| text::clean(&b)).unwrap_or_else(|| loc.t("edit.someone").to_string());
+                        let msg = loc.tf(
+                            "edit.undo_refused",
+                            &[("lesson", &text::clean(&lesson_title)), ("who", &by)],
+                        );
+                        (Level::Warning, msg)
+                    }
+                    Err(e) => (Level::Error, loc.tf("edit.undo_failed", &[("error", &e)])),
+                };
+                let reload = level == Level::Success;
+                self.set_status(level, msg);
+                if reload {
+                    self.reload_after_edit(enrolment_id);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -305,11 +489,16 @@ impl App {
 
     fn loaded(&mut self, l: Loaded) {
         match l {
+            l @ (Loaded::Stats { .. } | Loaded::StatsSaved { .. } | Loaded::Undone { .. }) => {
+                self.edit_loaded(l)
+            }
             Loaded::Formations(Ok(data)) => {
                 let admin = self.scope.is_admin();
                 self.formations.load(data, &self.ui, admin);
-                if let Some(msg) = self.data_issues_message() {
-                    self.set_status(Level::Warning, msg);
+                let issues = self.data_issues_message();
+                if issues.is_some() && issues != self.reported_issues {
+                    self.set_status(Level::Warning, issues.clone().unwrap_or_default());
+                    self.reported_issues = issues;
                 } else if matches!(&self.status, Some(s) if s.level == Level::Error) {
                     self.status = None;
                 }
@@ -442,6 +631,8 @@ impl App {
             match layer {
                 Layer::Help(h) => h.render(f, c.body, &self.ui),
                 Layer::Picker(_, p) => p.render(f, c.body, &self.ui),
+                Layer::EditStats(d) => d.render(f, c.body, &self.ui),
+                Layer::Confirm(cf) => cf.render(f, c.body, &self.ui),
             }
         }
     }

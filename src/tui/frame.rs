@@ -77,13 +77,17 @@ pub fn hints(f: &mut Frame, area: Rect, ui: &Ui, ctx: Context) {
     let t = &ui.theme;
     let (own, global) = keymap::hints(ctx);
     let label = |b: &&keymap::Binding| (b.hint_label(&ui.loc), ui.loc.t(b.desc).to_string());
-    let mut items: Vec<(String, String)> = own.iter().map(label).collect();
     let tail: Vec<(String, String)> = global.iter().map(label).collect();
-    let width = |items: &[(String, String)]| -> usize {
-        items.iter().map(|(k, d)| text::width(k) + text::width(d) + 3).sum::<usize>() + 1
-    };
-    while !items.is_empty() && width(&items) + width(&tail) > area.width as usize {
-        items.pop();
+    let width = |(k, d): &(String, String)| text::width(k) + text::width(d) + 3;
+    // Help and quit always show; the view's own hints follow in table order, each one kept
+    // if it still fits, so one long description does not push out the shorter ones after it.
+    let mut room = (area.width as usize).saturating_sub(1 + tail.iter().map(width).sum::<usize>());
+    let mut items = Vec::new();
+    for item in own.iter().map(label) {
+        if width(&item) <= room {
+            room -= width(&item);
+            items.push(item);
+        }
     }
     let mut spans = vec![Span::raw(" ")];
     for (k, d) in items.into_iter().chain(tail) {

@@ -94,16 +94,22 @@ pub enum Context {
     Tutoring,
     Report,
     Help,
+    EditStats,
+    EditConflict,
+    Confirm,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::Formations,
         Context::CourseDetail,
         Context::Tutoring,
         Context::Report,
         Context::Help,
+        Context::EditStats,
+        Context::EditConflict,
+        Context::Confirm,
     ];
 
     pub fn title_key(self) -> &'static str {
@@ -114,6 +120,9 @@ impl Context {
             Context::Tutoring => "tabs.tutoring",
             Context::Report => "help.report",
             Context::Help => "help.title",
+            Context::EditStats => "help.edit_stats",
+            Context::EditConflict => "help.edit_conflict",
+            Context::Confirm => "help.confirm",
         }
     }
 }
@@ -186,9 +195,10 @@ static TUTORING: [Binding; 16] = [
 ];
 
 #[rustfmt::skip]
-static REPORT: [Binding; 14] = [
+static REPORT: [Binding; 16] = [
     MOVE[0], MOVE[1], MOVE[2], MOVE[3], MOVE[4], MOVE[5],
     b(&[key(Right), ch('l'), key(Enter)], Cmd::Right, "keys_desc.expand", true),
+    b(&[ch('e')], Cmd::Edit, "keys_desc.edit_stats", true),
     b(&[key(Esc)], Cmd::Back, "keys_desc.back_to_table", true),
     b(&[key(Left), ch('h')], Cmd::Left, "keys_desc.collapse", false),
     b(&[key(Tab)], Cmd::FocusNext, "keys_desc.next_section", true),
@@ -196,6 +206,37 @@ static REPORT: [Binding; 14] = [
     b(&[ch('[')], Cmd::PrevItem, "keys_desc.prev_course", false),
     b(&[ch(']')], Cmd::NextItem, "keys_desc.next_course", false),
     b(&[ch('c')], Cmd::Pick, "keys_desc.other_course", true),
+    b(&[ch('u')], Cmd::Undo, "keys_desc.undo_edit", false),
+];
+
+// Text fields of the editor take every other key; these are read around them.
+#[rustfmt::skip]
+static EDIT_STATS: [Binding; 10] = [
+    b(&[key(Tab)], Cmd::FocusNext, "keys_desc.next_field", true),
+    b(&[key(BackTab)], Cmd::FocusPrev, "keys_desc.prev_field", false),
+    b(&[key(Enter)], Cmd::Open, "keys_desc.activate", true),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.cancel_edit", true),
+    b(&[ch(' ')], Cmd::Mark, "keys_desc.toggle_choice", true),
+    b(&[key(Left)], Cmd::Left, "keys_desc.choice_prev", false),
+    b(&[key(Right)], Cmd::Right, "keys_desc.choice_next", false),
+    b(&[key(Down)], Cmd::Down, "keys_desc.field_down", false),
+    b(&[key(Up)], Cmd::Up, "keys_desc.field_up", false),
+    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
+];
+
+#[rustfmt::skip]
+static EDIT_CONFLICT: [Binding; 4] = [
+    b(&[ch('r')], Cmd::Reload, "keys_desc.reload_theirs", true),
+    b(&[ch('o')], Cmd::Overwrite, "keys_desc.overwrite", true),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.cancel_edit", true),
+    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
+];
+
+#[rustfmt::skip]
+static CONFIRM: [Binding; 3] = [
+    b(&[key(Enter), ch('y'), ch('o')], Cmd::Yes, "keys_desc.confirm_yes", true),
+    b(&[key(Esc), ch('n')], Cmd::No, "keys_desc.confirm_no", true),
+    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
 ];
 
 #[rustfmt::skip]
@@ -215,12 +256,15 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::Tutoring => &TUTORING,
         Context::Report => &REPORT,
         Context::Help => &HELP,
+        Context::EditStats => &EDIT_STATS,
+        Context::EditConflict => &EDIT_CONFLICT,
+        Context::Confirm => &CONFIRM,
     }
 }
 
 /// Whether a context's own table is the whole story (overlays), or the global one applies too.
 pub fn is_modal(ctx: Context) -> bool {
-    matches!(ctx, Context::Help)
+    matches!(ctx, Context::Help | Context::EditStats | Context::EditConflict | Context::Confirm)
 }
 
 /// The command for a key in a context: the context's table first, then the global one.

@@ -1,19 +1,40 @@
 //! Work the UI asks for (database queries) and its results. The runtime runs each effect
 //! in a tokio task; tests run them inline. Either way the result comes back as an `Action`.
 
+use crate::model::Ts;
 use crate::model::catalog::{Category, CourseSummary};
 use crate::store::courses::CourseDetail;
 use crate::store::learners::CourseLearners;
 use crate::store::people::Scope;
+use crate::store::progress::{SaveOutcome, StatsEdit, StatsRecord, UndoOutcome};
 use crate::store::report::Report;
 use crate::store::{Store, StoreError};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     LoadFormations,
-    LoadLearners { course_id: i64 },
-    LoadCourseDetail { course_id: i64 },
-    LoadReport { enrolment_id: i64 },
+    LoadLearners {
+        course_id: i64,
+    },
+    LoadCourseDetail {
+        course_id: i64,
+    },
+    LoadReport {
+        enrolment_id: i64,
+    },
+    /// The stored statistics of a lesson, to open the editor on.
+    LoadStats {
+        enrolment_id: i64,
+        lesson_id: i64,
+    },
+    SaveStats {
+        edit: StatsEdit,
+        now: Ts,
+    },
+    UndoEdit {
+        enrolment_id: i64,
+        now: Ts,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +50,9 @@ pub enum Loaded {
     Learners { course_id: i64, result: Result<CourseLearners, String> },
     CourseDetail { course_id: i64, result: Result<Box<CourseDetail>, String> },
     Report { enrolment_id: i64, result: Result<Box<Report>, String> },
+    Stats { enrolment_id: i64, result: Result<Box<StatsRecord>, String> },
+    StatsSaved { enrolment_id: i64, result: Result<SaveOutcome, String> },
+    Undone { enrolment_id: i64, result: Result<UndoOutcome, String> },
 }
 
 fn text<T>(r: Result<T, StoreError>) -> Result<T, String> {
@@ -56,6 +80,18 @@ pub async fn run(store: &Store, scope: &Scope, effect: Effect) -> Loaded {
         Effect::LoadReport { enrolment_id } => Loaded::Report {
             enrolment_id,
             result: text(store.learner_report(scope, enrolment_id).await.map(Box::new)),
+        },
+        Effect::LoadStats { enrolment_id, lesson_id } => Loaded::Stats {
+            enrolment_id,
+            result: text(store.lesson_stats(scope, enrolment_id, lesson_id).await.map(Box::new)),
+        },
+        Effect::SaveStats { edit, now } => Loaded::StatsSaved {
+            enrolment_id: edit.enrolment_id,
+            result: text(store.save_stats(scope, &edit, now).await),
+        },
+        Effect::UndoEdit { enrolment_id, now } => Loaded::Undone {
+            enrolment_id,
+            result: text(store.undo_last_edit(scope, enrolment_id, now).await),
         },
     }
 }

@@ -139,6 +139,7 @@ macro_rules! both {
     };
 }
 
+pub mod edit_fixture;
 pub mod fixture;
 pub mod pty;
 pub mod ui;

@@ -1,5 +1,8 @@
 //! Layers drawn above the views; the top one receives keys first.
 
+pub mod confirm;
+pub mod edit_stats;
+pub mod edit_stats_view;
 pub mod help;
 pub mod picker;
 

@@ -41,4 +41,13 @@ pub enum Outcome {
     PickCourse,
     /// Ask for the picker of the learner's other courses (report).
     PickReportCourse,
+    /// Open the statistics editor on a lesson of the report's enrolment.
+    EditStats {
+        enrolment_id: i64,
+        lesson_id: i64,
+    },
+    /// Ask before undoing the tutor's last edit of this enrolment.
+    ConfirmUndo {
+        enrolment_id: i64,
+    },
 }

@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::{Outcome, Ui};
 use crate::model::duration::format_hms;
 use crate::model::{LessonKind, LessonStatus, Ts};
+use crate::store::progress::AuditLine;
 use crate::store::report::Report;
 use crate::tui::action::Cmd;
 use crate::tui::dialogs::picker::PickItem;
@@ -24,10 +25,12 @@ pub enum RSection {
     Composition,
     Connections,
     Reminders,
+    Changes,
 }
 
 impl RSection {
-    pub const ALL: [RSection; 3] = [RSection::Composition, RSection::Connections, RSection::Reminders];
+    pub const ALL: [RSection; 4] =
+        [RSection::Composition, RSection::Connections, RSection::Reminders, RSection::Changes];
     fn index(self) -> usize {
         Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
     }
@@ -93,6 +96,7 @@ pub struct ReportData {
     pub connections_truncated: bool,
     pub reminders: Vec<(Ts, String, String, String, Option<String>)>,
     pub courses: Vec<(i64, String, String)>,
+    pub changes: Vec<AuditLine>,
     pub issues: Vec<Issue>,
 }
 
@@ -201,6 +205,7 @@ impl ReportData {
                 .iter()
                 .map(|c| (c.enrolment_id, text::clean(&c.shortname), text::clean(&c.fullname)))
                 .collect(),
+            changes: r.changes.clone(),
             issues,
         }
     }
@@ -227,6 +232,7 @@ pub struct ReportView {
     pub cursor: Cursor,
     pub conn_cursor: Cursor,
     pub rem_cursor: Cursor,
+    pub change_cursor: Cursor,
 }
 
 impl ReportView {
@@ -243,6 +249,7 @@ impl ReportView {
             cursor: Cursor::default(),
             conn_cursor: Cursor::default(),
             rem_cursor: Cursor::default(),
+            change_cursor: Cursor::default(),
         }
     }
 
@@ -253,6 +260,7 @@ impl ReportView {
             self.cursor = Cursor { height: self.cursor.height, ..Cursor::default() };
             self.conn_cursor = Cursor { height: self.conn_cursor.height, ..Cursor::default() };
             self.rem_cursor = Cursor { height: self.rem_cursor.height, ..Cursor::default() };
+            self.change_cursor = Cursor { height: self.change_cursor.height, ..Cursor::default() };
         }
         let d = ReportData::new(r, now);
         self.enrolment_id = d.enrolment_id;
@@ -345,20 +353,44 @@ impl ReportView {
             RSection::Composition => s.rows.len(),
             RSection::Connections => s.data.as_ref().map(|d| d.connections.len()).unwrap_or(0),
             RSection::Reminders => s.data.as_ref().map(|d| d.reminders.len()).unwrap_or(0),
+            RSection::Changes => s.data.as_ref().map(|d| d.changes.len()).unwrap_or(0),
         };
         let len = cursor_len(self);
         let moved = match self.section {
             RSection::Composition => self.cursor.apply(cmd, len),
             RSection::Connections => self.conn_cursor.apply(cmd, len),
             RSection::Reminders => self.rem_cursor.apply(cmd, len),
+            RSection::Changes => self.change_cursor.apply(cmd, len),
         };
         if moved {
             return Outcome::Done;
         }
         match cmd {
-            Cmd::FocusNext => self.section = RSection::ALL[(self.section.index() + 1) % 3],
-            Cmd::FocusPrev => self.section = RSection::ALL[(self.section.index() + 2) % 3],
-            Cmd::Section(i) => self.section = RSection::ALL[(i as usize).min(2)],
+            Cmd::FocusNext => self.section = RSection::ALL[(self.section.index() + 1) % RSection::ALL.len()],
+            Cmd::FocusPrev => {
+                self.section =
+                    RSection::ALL[(self.section.index() + RSection::ALL.len() - 1) % RSection::ALL.len()]
+            }
+            Cmd::Section(i) => self.section = RSection::ALL[(i as usize).min(RSection::ALL.len() - 1)],
+            Cmd::Edit => {
+                // On the lesson under the cursor; from another section, back to the lessons.
+                if self.section != RSection::Composition {
+                    self.section = RSection::Composition;
+                    return Outcome::Done;
+                }
+                return match (self.data.as_ref(), self.current_lesson()) {
+                    (Some(d), Some(l)) => {
+                        Outcome::EditStats { enrolment_id: d.enrolment_id, lesson_id: l.lesson_id }
+                    }
+                    _ => Outcome::Done,
+                };
+            }
+            Cmd::Undo => {
+                return match &self.data {
+                    Some(d) => Outcome::ConfirmUndo { enrolment_id: d.enrolment_id },
+                    None => Outcome::Done,
+                };
+            }
             Cmd::Right | Cmd::Open if self.section == RSection::Composition => self.toggle(Some(true)),
             Cmd::Open => {}
             Cmd::Left if self.section == RSection::Composition => self.toggle(Some(false)),
@@ -422,6 +454,7 @@ impl ReportView {
             loc.tf("report.composition", &[("n", &d.lessons.len())]),
             loc.tf("report.connections", &[("n", &loc.num(d.connections.len() as i64))]),
             loc.tf("report.reminders", &[("n", &d.reminders.len())]),
+            loc.tf("report.changes", &[("n", &d.changes.len())]),
         ];
         let mut spans = Vec::new();
         for (i, label) in labels.iter().enumerate() {
@@ -434,6 +467,7 @@ impl ReportView {
             RSection::Composition => self.draw_composition(f, body, ui, &d),
             RSection::Connections => self.draw_connections(f, body, ui, &d),
             RSection::Reminders => self.draw_reminders(f, body, ui, &d),
+            RSection::Changes => self.draw_changes(f, body, ui, &d),
         }
     }
 
@@ -674,6 +708,75 @@ impl ReportView {
                     table::cell(text::fit(loc.t(&kind_key), w[1]).into_owned(), t.base),
                     table::cell(text::fit(template, w[2]).into_owned(), t.base),
                     table::cell(text::fit(&outcome, w[3]).into_owned(), style),
+                ]
+            });
+    }
+}
+
+impl ReportView {
+    fn draw_changes(&mut self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
+        use crate::model::stats::Field;
+        use crate::tui::dialogs::edit_stats_view::show_audit;
+        let t = &ui.theme;
+        let loc = &ui.loc;
+        if d.changes.is_empty() {
+            f.render_widget(Paragraph::new(loc.t("report.no_changes")).style(t.muted), area);
+            return;
+        }
+        let cols = [
+            Col::new(loc.t("report.col_datetime"), Constraint::Length(16)),
+            Col::new(loc.t("report.col_by"), Constraint::Length(18)),
+            Col::new(loc.t("report.col_lesson"), Constraint::Fill(1)),
+            Col::new(loc.t("report.col_field"), Constraint::Length(16)),
+            Col::new(loc.t("report.col_change"), Constraint::Fill(2)),
+        ];
+        let c = &d.changes;
+        VirtualTable { cols: &cols, loc, sort: None, len: c.len(), block: Block::default(), focused: true }
+            .render(f, area, t, &mut self.change_cursor, |i, w| {
+                let a = &c[i];
+                let field = Field::from_column(&a.field);
+                let label = match field {
+                    Some(fl) => loc.t(fl.label_key()).to_string(),
+                    None if a.field == "attempts_cleared" => loc.t("report.attempts_cleared").to_string(),
+                    None => text::clean(&a.field),
+                };
+                let change = match field {
+                    Some(fl) => format!(
+                        "{} → {}",
+                        show_audit(fl, a.old_value.as_deref(), ui),
+                        show_audit(fl, a.new_value.as_deref(), ui)
+                    ),
+                    None => {
+                        let ids = a.new_value.as_deref().or(a.old_value.as_deref()).unwrap_or("");
+                        let n = ids.split(',').filter(|s| !s.is_empty()).count() as i64;
+                        loc.tn(
+                            if a.action == "undo" {
+                                "report.attempts_restored"
+                            } else {
+                                "report.attempts_hidden"
+                            },
+                            n,
+                        )
+                    }
+                };
+                let change = match (a.action.as_str(), a.undone) {
+                    ("undo", _) => format!("↶ {change}"),
+                    (_, true) => format!("{change} ({})", loc.t("report.undone")),
+                    _ => change,
+                };
+                let style = if a.undone { t.muted } else { t.base };
+                vec![
+                    table::cell(loc.datetime(Some(a.at), ui.tz), style),
+                    table::cell(
+                        text::fit(&text::clean(a.actor.as_deref().unwrap_or("—")), w[1]).into_owned(),
+                        style,
+                    ),
+                    table::cell(
+                        text::fit(&text::clean(a.lesson_title.as_deref().unwrap_or("")), w[2]).into_owned(),
+                        style,
+                    ),
+                    table::cell(text::fit(&label, w[3]).into_owned(), style),
+                    table::cell(text::fit(&change, w[4]).into_owned(), style),
                 ]
             });
     }
