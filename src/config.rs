@@ -14,6 +14,7 @@ pub struct Config {
     pub tutor: TutorConfig,
     pub display: DisplayConfig,
     pub log: LogConfig,
+    pub triage: TriageConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -78,6 +79,30 @@ pub struct LogConfig {
 impl Default for LogConfig {
     fn default() -> Self {
         LogConfig { file: String::new(), level: "info".into() }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TriageConfig {
+    /// Days after a reminder (or a contact) before "remind again" or "call" is suggested.
+    pub remind_again_days: u32,
+    /// Reminders after which the next step is to call the learner.
+    pub call_after_reminders: u32,
+}
+
+impl Default for TriageConfig {
+    fn default() -> Self {
+        TriageConfig { remind_again_days: 3, call_after_reminders: 2 }
+    }
+}
+
+impl TriageConfig {
+    pub fn rules(&self) -> crate::model::triage::Rules {
+        crate::model::triage::Rules {
+            remind_again_days: i64::from(self.remind_again_days),
+            call_after_reminders: i64::from(self.call_after_reminders.max(1)),
+        }
     }
 }
 

@@ -44,6 +44,12 @@ async fn run(args: Args) -> color_eyre::Result<()> {
             p.store.close().await;
             Ok(())
         }
+        Some(Command::Triage { ref course, json }) => {
+            let mut out = std::io::stdout().lock();
+            let res = tutorat::cli::triage::run(&p, course.as_deref(), json, now, &mut out).await;
+            p.store.close().await;
+            res
+        }
         None => {
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 return Err(UserError(
@@ -54,6 +60,7 @@ async fn run(args: Args) -> color_eyre::Result<()> {
             tutorat::tui::terminal::install_hooks();
             let ui = Ui { loc: Locale::new(p.lang), theme: p.theme, tz: p.tz, now };
             let mut app = App::new(ui, p.scope, p.target.label());
+            app.triage_rules = p.config.triage.rules();
             if let (Some(n), None) = (p.notice, &app.status) {
                 app.set_status(Level::Success, n);
             }

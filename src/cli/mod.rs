@@ -1,6 +1,7 @@
 //! Command line: arguments, startup, and the non-interactive commands.
 
 pub mod start;
+pub mod triage;
 
 use std::path::PathBuf;
 
@@ -49,4 +50,13 @@ pub struct Args {
 pub enum Command {
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Print the learners who never opened their course, most urgent first (as tab 3).
+    Triage {
+        /// Only this course (its short name).
+        #[arg(long, value_name = "SHORTNAME")]
+        course: Option<String>,
+        /// Machine-readable output: a JSON array, one object per learner.
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -5,6 +5,7 @@ pub mod progress;
 pub mod stats;
 pub mod status;
 pub mod time;
+pub mod triage;
 
 pub use status::{EnrolmentKind, EnrolmentStatus, LessonKind, LessonStatus};
 pub use time::Ts;

@@ -11,6 +11,7 @@ pub mod learners;
 pub mod people;
 pub mod progress;
 pub mod report;
+pub mod triage;
 pub mod world;
 
 use std::path::{Path, PathBuf};

@@ -146,6 +146,13 @@ SELECT id, created_at, sent_at, kind, template, status, error
 FROM reminders WHERE enrolment_id = $1
 ORDER BY created_at DESC, id DESC";
 
+/// Contacts recorded from the triage ("phone call made…"), shown with the reminders.
+const CONTACTS: &str = "
+SELECT id, at AS created_at, at AS sent_at, 'contact' AS kind, note AS template,
+       'noted' AS status, NULL AS error
+FROM contact_notes WHERE enrolment_id = $1
+ORDER BY at DESC, id DESC";
+
 const COURSES: &str = "
 SELECT e.id AS enrolment_id, c.id AS course_id, c.shortname, c.fullname
 FROM enrolments e JOIN courses c ON c.id = e.course_id
@@ -178,8 +185,12 @@ impl Store {
             .await)?;
         let connections_truncated = connections.len() as i64 > CONNECTIONS_CAP;
         connections.truncate(CONNECTIONS_CAP as usize);
-        let reminders =
+        let mut reminders: Vec<ReminderLine> =
             with_pool!(self, |p| sqlx::query_as(REMINDERS).bind(enrolment_id).fetch_all(p).await)?;
+        let contacts: Vec<ReminderLine> =
+            with_pool!(self, |p| sqlx::query_as(CONTACTS).bind(enrolment_id).fetch_all(p).await)?;
+        reminders.extend(contacts);
+        reminders.sort_by_key(|r| std::cmp::Reverse(r.sent_at.unwrap_or(r.created_at)));
         let courses = with_pool!(self, |p| sqlx::query_as(COURSES)
             .bind(header.person_id)
             .bind(scope.is_admin())

@@ -52,6 +52,11 @@ pub enum Cmd {
     /// Answers to a confirmation.
     Yes,
     No,
+    /// Triage filters: group, next step.
+    GroupFilter,
+    StepFilter,
+    /// Record a contact with a note (triage).
+    Note,
 }
 
 #[derive(Debug)]

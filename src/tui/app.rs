@@ -8,14 +8,17 @@ use super::action::{Action, Cmd};
 use super::dialogs::confirm::{Confirm, Pending};
 use super::dialogs::edit_stats::{DialogOut, EditStats};
 use super::dialogs::help::Help;
+use super::dialogs::note::{NoteDialog, NoteOut};
 use super::dialogs::picker::{PickItem, Picked, Picker};
 use super::frame::{self, Level, Status};
 use super::keymap::{self, Context};
 use super::tasks::{Effect, Loaded};
 use super::views::formations::FormationsView;
+use super::views::triage::TriageView;
 use super::views::tutoring::TutoringView;
 use super::views::{CourseRef, Outcome, Ui};
 use crate::model::catalog::DataIssue;
+use crate::model::triage::Rules;
 use crate::store::people::Scope;
 use crate::store::progress::{SaveOutcome, UndoOutcome};
 use crate::tui::text;
@@ -24,10 +27,11 @@ use crate::tui::text;
 pub enum Tab {
     Formations,
     Tutoring,
+    Triage,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 2] = [Tab::Formations, Tab::Tutoring];
+    pub const ALL: [Tab; 3] = [Tab::Formations, Tab::Tutoring, Tab::Triage];
 
     pub fn index(self) -> usize {
         Self::ALL.iter().position(|t| *t == self).unwrap_or(0)
@@ -37,6 +41,7 @@ impl Tab {
         match self {
             Tab::Formations => "tabs.formations",
             Tab::Tutoring => "tabs.tutoring",
+            Tab::Triage => "tabs.triage",
         }
     }
 }
@@ -48,6 +53,8 @@ pub enum PickFor {
     TutoringCourse,
     /// Another enrolment of the learner whose report is open.
     ReportCourse,
+    /// The course filter of the triage.
+    TriageCourse,
 }
 
 /// Layers above the views; the last one gets the keys first, Esc closes it.
@@ -57,6 +64,7 @@ pub enum Layer {
     Picker(PickFor, Picker),
     EditStats(Box<EditStats>),
     Confirm(Confirm),
+    Note(NoteDialog),
 }
 
 pub struct App {
@@ -66,6 +74,9 @@ pub struct App {
     pub tab: Tab,
     pub formations: FormationsView,
     pub tutoring: TutoringView,
+    pub triage: TriageView,
+    /// `[triage]` settings: when to remind again, when to call.
+    pub triage_rules: Rules,
     pub layers: Vec<Layer>,
     pub status: Option<Status>,
     pub quit: bool,
@@ -86,6 +97,8 @@ impl App {
             tab: Tab::Formations,
             formations: FormationsView::default(),
             tutoring: TutoringView::default(),
+            triage: TriageView::default(),
+            triage_rules: Rules::default(),
             layers: Vec::new(),
             status: None,
             quit: false,
@@ -99,6 +112,8 @@ impl App {
             app.set_status(Level::Warning, msg);
         }
         app.run(Effect::LoadFormations);
+        // Loaded at once so the tab title shows waiting work from the start.
+        app.run(Effect::LoadTriage { now: app.ui.now });
         app
     }
 
@@ -127,6 +142,7 @@ impl App {
             Some(Layer::Picker(..)) => Context::Help, // pickers read raw keys; see on_key
             Some(Layer::EditStats(d)) => d.context(),
             Some(Layer::Confirm(_)) => Context::Confirm,
+            Some(Layer::Note(_)) => Context::Note,
             None => self.view_context(),
         }
     }
@@ -137,6 +153,7 @@ impl App {
             Tab::Formations => Context::Formations,
             Tab::Tutoring if self.tutoring.report.is_some() => Context::Report,
             Tab::Tutoring => Context::Tutoring,
+            Tab::Triage => Context::Triage,
         }
     }
 
@@ -144,6 +161,7 @@ impl App {
         match self.tab {
             Tab::Formations => self.formations.filter.editing && self.formations.detail.is_none(),
             Tab::Tutoring => self.tutoring.filter.editing && self.tutoring.report.is_none(),
+            Tab::Triage => self.triage.filter.editing,
         }
     }
 
@@ -163,9 +181,11 @@ impl App {
             Action::Paste(s) => match (self.layers.last_mut(), self.tab) {
                 (Some(Layer::Picker(_, p)), _) => p.paste(&s),
                 (Some(Layer::EditStats(d)), _) => d.paste(&s, &self.ui),
+                (Some(Layer::Note(n)), _) => n.paste(&s),
                 (Some(_), _) => {}
                 (None, Tab::Formations) => self.formations.paste(&s),
                 (None, Tab::Tutoring) => self.tutoring.paste(&s),
+                (None, Tab::Triage) => self.triage.paste(&s),
             },
             Action::Cmd(c) => self.command(c),
             Action::Loaded(l) => {
@@ -201,6 +221,20 @@ impl App {
             self.dialog_out(out);
             return;
         }
+        if let Some(Layer::Note(n)) = self.layers.last_mut() {
+            match n.key(k) {
+                NoteOut::Stay => {}
+                NoteOut::Cancel => {
+                    self.layers.pop();
+                }
+                NoteOut::Save(note) => {
+                    let enrolment_ids = n.enrolment_ids.clone();
+                    self.layers.pop();
+                    self.run(Effect::AddNotes { enrolment_ids, note, now: self.ui.now });
+                }
+            }
+            return;
+        }
         if let Some(Layer::Confirm(_)) = self.layers.last() {
             let answer = keymap::lookup(Context::Confirm, &k);
             if answer.is_some()
@@ -218,6 +252,7 @@ impl App {
             let out = match self.tab {
                 Tab::Formations => self.formations.handle_key(k),
                 Tab::Tutoring => self.tutoring.handle_key(k),
+                Tab::Triage => self.triage.handle_key(k),
             };
             self.outcome(out);
             return;
@@ -239,6 +274,7 @@ impl App {
         let out = match self.tab {
             Tab::Formations => self.formations.update(cmd),
             Tab::Tutoring => self.tutoring.update(cmd),
+            Tab::Triage => self.triage.update(cmd),
         };
         if out == Outcome::Unhandled {
             self.global(cmd);
@@ -275,6 +311,25 @@ impl App {
                     Pending::Undo { enrolment_id },
                 );
                 self.layers.push(Layer::Confirm(c));
+            }
+            Outcome::PickTriageCourse => {
+                let all = self.ui.loc.t("triage.all_courses").to_string();
+                let items = self.triage.course_items(&all);
+                let current = self.triage.course.as_ref().map(|c| c.0).or(Some(0));
+                let title = self.ui.loc.t("picker.course_title").to_string();
+                self.layers.push(Layer::Picker(PickFor::TriageCourse, Picker::new(title, items, current)));
+            }
+            Outcome::NoteContact { enrolment_ids } => {
+                let who = match enrolment_ids.as_slice() {
+                    [one] => self.triage.entry(*one).map(|e| e.name.clone()).unwrap_or_default(),
+                    many => self.ui.loc.tn("triage.learners", many.len() as i64),
+                };
+                self.layers.push(Layer::Note(NoteDialog::new(enrolment_ids, who)));
+            }
+            Outcome::OpenReport { course, enrolment_id, learner } => {
+                self.open_course(course);
+                self.tutoring.report = Some(super::views::report::ReportView::new(enrolment_id, learner));
+                self.run(Effect::LoadReport { enrolment_id });
             }
             Outcome::PickReportCourse => {
                 if let Some(r) = &self.tutoring.report {
@@ -436,6 +491,14 @@ impl App {
                     self.open_course(c);
                 }
             }
+            PickFor::TriageCourse => {
+                if id == 0 {
+                    self.triage.course = None;
+                    self.triage.rebuild_index();
+                } else {
+                    self.triage.set_course(id);
+                }
+            }
             PickFor::ReportCourse => {
                 if let Some(r) = &mut self.tutoring.report {
                     let out = r.switch_to(id);
@@ -454,6 +517,8 @@ impl App {
             Cmd::GoTab(i) => self.switch_tab(i as usize),
             Cmd::Refresh => {
                 self.run(Effect::LoadFormations);
+                self.triage.loading = true;
+                self.run(Effect::LoadTriage { now: self.ui.now });
                 if let Some(d) = &mut self.formations.detail {
                     d.loading = true;
                     let id = d.course.id;
@@ -492,6 +557,27 @@ impl App {
             l @ (Loaded::Stats { .. } | Loaded::StatsSaved { .. } | Loaded::Undone { .. }) => {
                 self.edit_loaded(l)
             }
+            Loaded::Triage { now, result } => match result {
+                Ok(rows) => self.triage.load(rows, now, &self.triage_rules),
+                Err(e) => {
+                    self.triage.loading = false;
+                    self.triage.error = Some(e.clone());
+                    let what = self.ui.loc.t("tabs.triage").to_string();
+                    self.fail(&what, &e);
+                }
+            },
+            Loaded::NotesAdded { count, result } => match result {
+                Ok(()) => {
+                    let msg = self.ui.loc.tn("triage.noted", count as i64);
+                    self.set_status(Level::Success, msg);
+                    self.triage.marks.clear();
+                    self.run(Effect::LoadTriage { now: self.ui.now });
+                }
+                Err(e) => {
+                    let msg = self.ui.loc.tf("triage.note_failed", &[("error", &e)]);
+                    self.set_status(Level::Error, msg);
+                }
+            },
             Loaded::Formations(Ok(data)) => {
                 let admin = self.scope.is_admin();
                 self.formations.load(data, &self.ui, admin);
@@ -609,6 +695,14 @@ impl App {
                 let base = self.ui.loc.t(t.title_key()).to_string();
                 match (t, &self.tutoring.course) {
                     (Tab::Tutoring, Some(c)) => format!("{base} · {}", text::fit(&c.shortname, 16)),
+                    (Tab::Triage, _) if self.triage.loaded => {
+                        let (platform, course) = self.triage.counts();
+                        format!(
+                            "{base} {}·{}",
+                            self.ui.loc.num(platform as i64),
+                            self.ui.loc.num(course as i64)
+                        )
+                    }
                     _ => base,
                 }
             })
@@ -617,6 +711,7 @@ impl App {
         match self.tab {
             Tab::Formations => self.formations.render(f, c.body, &self.ui),
             Tab::Tutoring => self.tutoring.render(f, c.body, &self.ui),
+            Tab::Triage => self.triage.render(f, c.body, &self.ui),
         }
         let hint_ctx = match self.layers.last() {
             Some(Layer::Picker(..)) => None,
@@ -633,6 +728,7 @@ impl App {
                 Layer::Picker(_, p) => p.render(f, c.body, &self.ui),
                 Layer::EditStats(d) => d.render(f, c.body, &self.ui),
                 Layer::Confirm(cf) => cf.render(f, c.body, &self.ui),
+                Layer::Note(n) => n.render(f, c.body, &self.ui),
             }
         }
     }

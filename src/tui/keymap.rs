@@ -97,10 +97,12 @@ pub enum Context {
     EditStats,
     EditConflict,
     Confirm,
+    Triage,
+    Note,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::Formations,
         Context::CourseDetail,
@@ -110,6 +112,8 @@ impl Context {
         Context::EditStats,
         Context::EditConflict,
         Context::Confirm,
+        Context::Triage,
+        Context::Note,
     ];
 
     pub fn title_key(self) -> &'static str {
@@ -123,6 +127,8 @@ impl Context {
             Context::EditStats => "help.edit_stats",
             Context::EditConflict => "help.edit_conflict",
             Context::Confirm => "help.confirm",
+            Context::Triage => "tabs.triage",
+            Context::Note => "help.note",
         }
     }
 }
@@ -140,12 +146,13 @@ const MOVE: [Binding; 6] = [
 ];
 
 #[rustfmt::skip]
-static GLOBAL: [Binding; 9] = [
+static GLOBAL: [Binding; 10] = [
     b(&[ch('?')], Cmd::Help, "keys_desc.help", true),
     b(&[ch('q')], Cmd::Quit, "keys_desc.quit", true),
     b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
     b(&[ch('1')], Cmd::GoTab(0), "keys_desc.tab1", false),
     b(&[ch('2')], Cmd::GoTab(1), "keys_desc.tab2", false),
+    b(&[ch('3')], Cmd::GoTab(2), "keys_desc.tab3", false),
     b(&[key(Tab)], Cmd::NextTab, "keys_desc.next_tab", false),
     b(&[key(BackTab)], Cmd::PrevTab, "keys_desc.prev_tab", false),
     b(&[key(F(5)), ctrl('r')], Cmd::Refresh, "keys_desc.refresh", false),
@@ -233,6 +240,30 @@ static EDIT_CONFLICT: [Binding; 4] = [
 ];
 
 #[rustfmt::skip]
+static TRIAGE: [Binding; 18] = [
+    MOVE[0], MOVE[1], MOVE[2], MOVE[3], MOVE[4], MOVE[5],
+    b(&[key(Enter)], Cmd::Open, "keys_desc.open_report", true),
+    b(&[ch(' ')], Cmd::Mark, "keys_desc.mark", true),
+    b(&[ch('x')], Cmd::Note, "keys_desc.note_contact", true),
+    b(&[ch('A')], Cmd::MarkAll, "keys_desc.mark_all", false),
+    b(&[ch('U')], Cmd::UnmarkAll, "keys_desc.unmark_all", false),
+    b(&[ch('c')], Cmd::Pick, "keys_desc.triage_course", false),
+    b(&[ch('p')], Cmd::GroupFilter, "keys_desc.group_filter", false),
+    b(&[ch('n')], Cmd::StepFilter, "keys_desc.step_filter", false),
+    b(&[ch('/')], Cmd::Filter, "keys_desc.filter", true),
+    b(&[ch('s')], Cmd::SortNext, "keys_desc.sort", false),
+    b(&[ch('S')], Cmd::SortReverse, "keys_desc.sort_reverse", false),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.clear_filters", false),
+];
+
+#[rustfmt::skip]
+static NOTE: [Binding; 3] = [
+    b(&[key(Enter)], Cmd::Yes, "keys_desc.save_note", true),
+    b(&[key(Esc)], Cmd::No, "keys_desc.cancel_edit", true),
+    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
+];
+
+#[rustfmt::skip]
 static CONFIRM: [Binding; 3] = [
     b(&[key(Enter), ch('y'), ch('o')], Cmd::Yes, "keys_desc.confirm_yes", true),
     b(&[key(Esc), ch('n')], Cmd::No, "keys_desc.confirm_no", true),
@@ -259,12 +290,17 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::EditStats => &EDIT_STATS,
         Context::EditConflict => &EDIT_CONFLICT,
         Context::Confirm => &CONFIRM,
+        Context::Triage => &TRIAGE,
+        Context::Note => &NOTE,
     }
 }
 
 /// Whether a context's own table is the whole story (overlays), or the global one applies too.
 pub fn is_modal(ctx: Context) -> bool {
-    matches!(ctx, Context::Help | Context::EditStats | Context::EditConflict | Context::Confirm)
+    matches!(
+        ctx,
+        Context::Help | Context::EditStats | Context::EditConflict | Context::Confirm | Context::Note
+    )
 }
 
 /// The command for a key in a context: the context's table first, then the global one.

@@ -8,6 +8,7 @@ use crate::store::learners::CourseLearners;
 use crate::store::people::Scope;
 use crate::store::progress::{SaveOutcome, StatsEdit, StatsRecord, UndoOutcome};
 use crate::store::report::Report;
+use crate::store::triage::TriageRow;
 use crate::store::{Store, StoreError};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -35,6 +36,14 @@ pub enum Effect {
         enrolment_id: i64,
         now: Ts,
     },
+    LoadTriage {
+        now: Ts,
+    },
+    AddNotes {
+        enrolment_ids: Vec<i64>,
+        note: String,
+        now: Ts,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,12 +56,39 @@ pub struct FormationsData {
 #[derive(Debug)]
 pub enum Loaded {
     Formations(Result<FormationsData, String>),
-    Learners { course_id: i64, result: Result<CourseLearners, String> },
-    CourseDetail { course_id: i64, result: Result<Box<CourseDetail>, String> },
-    Report { enrolment_id: i64, result: Result<Box<Report>, String> },
-    Stats { enrolment_id: i64, result: Result<Box<StatsRecord>, String> },
-    StatsSaved { enrolment_id: i64, result: Result<SaveOutcome, String> },
-    Undone { enrolment_id: i64, result: Result<UndoOutcome, String> },
+    Learners {
+        course_id: i64,
+        result: Result<CourseLearners, String>,
+    },
+    CourseDetail {
+        course_id: i64,
+        result: Result<Box<CourseDetail>, String>,
+    },
+    Report {
+        enrolment_id: i64,
+        result: Result<Box<Report>, String>,
+    },
+    Stats {
+        enrolment_id: i64,
+        result: Result<Box<StatsRecord>, String>,
+    },
+    StatsSaved {
+        enrolment_id: i64,
+        result: Result<SaveOutcome, String>,
+    },
+    Undone {
+        enrolment_id: i64,
+        result: Result<UndoOutcome, String>,
+    },
+    /// The triage queue, with the instant its next steps were computed for.
+    Triage {
+        now: Ts,
+        result: Result<Vec<TriageRow>, String>,
+    },
+    NotesAdded {
+        count: usize,
+        result: Result<(), String>,
+    },
 }
 
 fn text<T>(r: Result<T, StoreError>) -> Result<T, String> {
@@ -92,6 +128,13 @@ pub async fn run(store: &Store, scope: &Scope, effect: Effect) -> Loaded {
         Effect::UndoEdit { enrolment_id, now } => Loaded::Undone {
             enrolment_id,
             result: text(store.undo_last_edit(scope, enrolment_id, now).await),
+        },
+        Effect::LoadTriage { now } => {
+            Loaded::Triage { now, result: text(store.triage(scope, None, now).await) }
+        }
+        Effect::AddNotes { enrolment_ids, note, now } => Loaded::NotesAdded {
+            count: enrolment_ids.len(),
+            result: text(store.add_contact_notes(scope, &enrolment_ids, &note, now).await),
         },
     }
 }

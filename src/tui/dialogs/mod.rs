@@ -4,6 +4,7 @@ pub mod confirm;
 pub mod edit_stats;
 pub mod edit_stats_view;
 pub mod help;
+pub mod note;
 pub mod picker;
 
 use ratatui::layout::Rect;

@@ -3,6 +3,7 @@
 pub mod course;
 pub mod formations;
 pub mod report;
+pub mod triage;
 pub mod tutoring;
 
 use crate::locale::Locale;
@@ -49,5 +50,17 @@ pub enum Outcome {
     /// Ask before undoing the tutor's last edit of this enrolment.
     ConfirmUndo {
         enrolment_id: i64,
+    },
+    /// Ask for the triage's course filter.
+    PickTriageCourse,
+    /// Ask for a contact note on these enrolments.
+    NoteContact {
+        enrolment_ids: Vec<i64>,
+    },
+    /// Open a learner's report in the Centre de tutorat of their course.
+    OpenReport {
+        course: CourseRef,
+        enrolment_id: i64,
+        learner: String,
     },
 }

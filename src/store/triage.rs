@@ -1,0 +1,135 @@
+//! The "never connected" queue: across every course the tutor tutors, the active enrolments
+//! whose course has opened for the learner, has not ended, and was never accessed, with
+//! their reminder and contact history. Contact notes are written here too.
+
+use super::people::Scope;
+use super::{Result, Store, StoreError};
+use crate::model::Ts;
+use crate::model::triage::{FollowUp, Group};
+use crate::{with_pool, with_txc};
+
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct TriageRow {
+    pub enrolment_id: i64,
+    pub course_id: i64,
+    pub shortname: String,
+    pub fullname: String,
+    pub person_id: i64,
+    pub username: String,
+    pub firstname: String,
+    pub lastname: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub suspended: bool,
+    pub platform_last_access: Option<Ts>,
+    /// When the course opened for this learner: their start date, else the course's, else
+    /// the enrolment date.
+    pub opened_at: Ts,
+    pub reminders_sent: i64,
+    pub last_reminder_at: Option<Ts>,
+    pub reminders_in_flight: i64,
+    pub last_contact_at: Option<Ts>,
+    pub last_note: Option<String>,
+}
+
+impl TriageRow {
+    pub fn group(&self) -> Group {
+        Group::of(self.platform_last_access)
+    }
+
+    pub fn follow_up(&self) -> FollowUp {
+        FollowUp {
+            suspended: self.suspended,
+            reminders_sent: self.reminders_sent,
+            last_reminder_at: self.last_reminder_at,
+            reminders_in_flight: self.reminders_in_flight,
+            last_contact_at: self.last_contact_at,
+        }
+    }
+}
+
+// Copies sent to the tutor are not reminders of the learner. Correlated subqueries use the
+// (enrolment_id, …) indexes and run only for the few never-accessed enrolments.
+const TRIAGE: &str = "
+SELECT e.id AS enrolment_id, c.id AS course_id, c.shortname, c.fullname,
+       p.id AS person_id, p.username, p.firstname, p.lastname, p.email, p.phone, p.suspended,
+       p.last_access AS platform_last_access,
+       COALESCE(e.start_at, c.start_at, e.enrolled_at) AS opened_at,
+       (SELECT COUNT(*) FROM reminders r
+        WHERE r.enrolment_id = e.id AND r.status = 'sent' AND r.kind <> 'copy') AS reminders_sent,
+       (SELECT MAX(COALESCE(r.sent_at, r.updated_at)) FROM reminders r
+        WHERE r.enrolment_id = e.id AND r.status = 'sent' AND r.kind <> 'copy') AS last_reminder_at,
+       (SELECT COUNT(*) FROM reminders r
+        WHERE r.enrolment_id = e.id AND r.status IN ('queued', 'sending', 'uncertain')
+          AND r.kind <> 'copy') AS reminders_in_flight,
+       (SELECT MAX(n.at) FROM contact_notes n WHERE n.enrolment_id = e.id) AS last_contact_at,
+       (SELECT n.note FROM contact_notes n WHERE n.enrolment_id = e.id
+        ORDER BY n.at DESC, n.id DESC LIMIT 1) AS last_note
+FROM enrolments e
+JOIN courses c ON c.id = e.course_id
+JOIN people p ON p.id = e.person_id
+WHERE e.active AND e.last_access IS NULL
+  AND COALESCE(e.start_at, c.start_at, e.enrolled_at) <= $1
+  AND (e.end_at IS NULL OR e.end_at > $1)
+  AND (c.end_at IS NULL OR c.end_at > $1)
+  AND ($2 OR c.id IN (SELECT course_id FROM course_tutors WHERE person_id = $3))
+  AND ($4 = 0 OR c.id = $4)";
+
+const ADD_NOTE: &str =
+    "INSERT INTO contact_notes (enrolment_id, author_id, at, note) VALUES ($1, $2, $3, $4)";
+
+const ENROLMENT_COURSE: &str = "SELECT course_id FROM enrolments WHERE id = $1";
+
+/// A note is a short line; longer text is cut here rather than refused.
+pub const NOTE_MAX: usize = 500;
+
+impl Store {
+    /// The queue for this tutor; `course_id` narrows it to one course.
+    pub async fn triage(&self, scope: &Scope, course_id: Option<i64>, now: Ts) -> Result<Vec<TriageRow>> {
+        Ok(with_pool!(self, |p| sqlx::query_as(TRIAGE)
+            .bind(now)
+            .bind(scope.is_admin())
+            .bind(scope.person_id())
+            .bind(course_id.unwrap_or(0))
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Records "contacted" with a note on each enrolment, in one transaction.
+    pub async fn add_contact_notes(
+        &self,
+        scope: &Scope,
+        enrolment_ids: &[i64],
+        note: &str,
+        now: Ts,
+    ) -> Result<()> {
+        if scope.person.is_none() {
+            return Err(StoreError::Forbidden(format!("{} is not in the database", scope.username)));
+        }
+        let note: String = note.trim().chars().take(NOTE_MAX).collect();
+        for id in enrolment_ids {
+            let course: Option<i64> =
+                with_pool!(self, |p| sqlx::query_scalar(ENROLMENT_COURSE).bind(*id).fetch_optional(p).await)?;
+            let course = course.ok_or_else(|| StoreError::Invalid(format!("no enrolment {id}")))?;
+            if !self.can_see_course(scope, course).await? {
+                return Err(StoreError::Forbidden(format!(
+                    "{} does not tutor course {course}",
+                    scope.username
+                )));
+            }
+        }
+        let mut tx = self.begin_write().await?;
+        for id in enrolment_ids {
+            with_txc!(&mut tx, |c| sqlx::query(ADD_NOTE)
+                .bind(*id)
+                .bind(scope.person_id())
+                .bind(now)
+                .bind(&note)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

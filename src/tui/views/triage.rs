@@ -1,0 +1,471 @@
+//! Tab 3 — Jamais connectés: one queue, across every tutored course, of the learners who
+//! never opened their course, most urgent first, with what to do next for each. Marks and
+//! bulk actions work as in the Centre de tutorat.
+
+use std::collections::HashSet;
+
+use nucleo_matcher::Utf32String;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{CourseRef, Outcome, Ui};
+use crate::model::Ts;
+use crate::model::time::ago;
+use crate::model::triage::{Group, NextStep, Rules, days_open, next_step};
+use crate::store::triage::TriageRow;
+use crate::tui::action::Cmd;
+use crate::tui::dialogs::picker::PickItem;
+use crate::tui::text::{self, Fuzzy};
+use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
+use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriageSort {
+    Urgency,
+    Learner,
+    Course,
+    Days,
+    Reminders,
+}
+
+impl TriageSort {
+    const CYCLE: [TriageSort; 5] = [Self::Urgency, Self::Learner, Self::Course, Self::Days, Self::Reminders];
+    fn next(self) -> Self {
+        let i = Self::CYCLE.iter().position(|s| *s == self).unwrap_or(0);
+        Self::CYCLE[(i + 1) % Self::CYCLE.len()]
+    }
+    fn column(self) -> usize {
+        match self {
+            Self::Learner => 1,
+            Self::Course => 2,
+            Self::Days => 4,
+            Self::Reminders => 5,
+            Self::Urgency => 6,
+        }
+    }
+}
+
+/// A queue entry with what the table needs computed once per load.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub row: TriageRow,
+    /// "LASTNAME Firstname", sanitised (the username when the account has no name yet).
+    pub name: String,
+    pub course: String,
+    pub group: Group,
+    pub step: NextStep,
+    pub days: i64,
+    sort_key: String,
+    haystack: Utf32String,
+}
+
+impl Entry {
+    fn new(row: TriageRow, now: Ts, rules: &Rules) -> Entry {
+        let last = text::clean(&row.lastname).to_uppercase();
+        let first = text::clean(&row.firstname);
+        let name = match (last.is_empty(), first.is_empty()) {
+            (true, true) => text::clean(&row.username),
+            (false, true) => last,
+            (true, false) => first,
+            (false, false) => format!("{last} {first}"),
+        };
+        let course = text::clean(&row.shortname);
+        let extra = [row.email.as_deref().unwrap_or(""), row.phone.as_deref().unwrap_or(""), &row.fullname];
+        let haystack =
+            text::haystack(&[&name, &course, &text::clean(&extra.join(" ")), &text::clean(&row.username)]);
+        Entry {
+            group: row.group(),
+            step: next_step(&row.follow_up(), now, rules),
+            days: days_open(row.opened_at, now),
+            sort_key: text::fold(&name),
+            haystack,
+            name,
+            course,
+            row,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct TriageView {
+    pub loading: bool,
+    pub loaded: bool,
+    pub error: Option<String>,
+    pub entries: Vec<Entry>,
+    /// Indices into `entries`, filtered and sorted.
+    pub index: Vec<u32>,
+    pub cursor: Cursor,
+    selected_id: Option<i64>,
+    pub marks: HashSet<i64>,
+    pub filter: FilterBox,
+    pub group: Option<Group>,
+    pub step: Option<NextStep>,
+    /// Course filter: id and short name.
+    pub course: Option<(i64, String)>,
+    pub sort: Option<TriageSort>,
+    pub desc: bool,
+}
+
+impl TriageView {
+    pub fn load(&mut self, rows: Vec<TriageRow>, now: Ts, rules: &Rules) {
+        self.loading = false;
+        self.loaded = true;
+        self.error = None;
+        self.entries = rows.into_iter().map(|r| Entry::new(r, now, rules)).collect();
+        let ids: HashSet<i64> = self.entries.iter().map(|e| e.row.enrolment_id).collect();
+        self.marks.retain(|id| ids.contains(id));
+        if self.course.as_ref().is_some_and(|(c, _)| !self.entries.iter().any(|e| e.row.course_id == *c)) {
+            self.course = None;
+        }
+        self.rebuild_index();
+    }
+
+    /// Learners per group, for the tab title.
+    pub fn counts(&self) -> (usize, usize) {
+        let platform = self.entries.iter().filter(|e| e.group == Group::NeverPlatform).count();
+        (platform, self.entries.len() - platform)
+    }
+
+    pub fn current(&self) -> Option<&Entry> {
+        self.index.get(self.cursor.pos).map(|i| &self.entries[*i as usize])
+    }
+
+    /// The enrolments a bulk action applies to: the marked ones, else the one under the cursor.
+    pub fn targets(&self) -> Vec<i64> {
+        if self.marks.is_empty() {
+            self.current().map(|e| vec![e.row.enrolment_id]).unwrap_or_default()
+        } else {
+            let mut v: Vec<i64> = self.marks.iter().copied().collect();
+            v.sort();
+            v
+        }
+    }
+
+    pub fn entry(&self, enrolment_id: i64) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.row.enrolment_id == enrolment_id)
+    }
+
+    pub fn rebuild_index(&mut self) {
+        let e = &self.entries;
+        let (group, step, course) = (self.group, self.step, self.course.as_ref().map(|c| c.0));
+        let kept = (0..e.len() as u32)
+            .filter(|i| {
+                let x = &e[*i as usize];
+                group.is_none_or(|g| x.group == g)
+                    && step.is_none_or(|s| x.step == s)
+                    && course.is_none_or(|c| x.row.course_id == c)
+            })
+            .map(|i| (i, &e[i as usize].haystack));
+        let mut index: Vec<u32> = Fuzzy::new(self.filter.value()).filter(kept);
+        let sort = self.sort.unwrap_or(TriageSort::Urgency);
+        index.sort_by(|a, b| {
+            let (x, y) = (&e[*a as usize], &e[*b as usize]);
+            let ord = match sort {
+                // Most urgent step first; within a step, those waiting longest first.
+                TriageSort::Urgency => x.step.cmp(&y.step).then(y.days.cmp(&x.days)),
+                TriageSort::Learner => x.sort_key.cmp(&y.sort_key),
+                TriageSort::Course => x.course.cmp(&y.course),
+                TriageSort::Days => y.days.cmp(&x.days),
+                TriageSort::Reminders => y.row.reminders_sent.cmp(&x.row.reminders_sent),
+            };
+            let ord = ord
+                .then_with(|| x.sort_key.cmp(&y.sort_key))
+                .then(x.row.enrolment_id.cmp(&y.row.enrolment_id));
+            if self.desc { ord.reverse() } else { ord }
+        });
+        self.index = index;
+        self.cursor.pos = self
+            .selected_id
+            .and_then(|id| self.index.iter().position(|i| e[*i as usize].row.enrolment_id == id))
+            .unwrap_or(0);
+        self.cursor.clamp(self.index.len());
+        self.selected_id = self.current().map(|x| x.row.enrolment_id);
+    }
+
+    /// Items for the course picker: every course present in the queue, plus "all".
+    pub fn course_items(&self, all_label: &str) -> Vec<PickItem> {
+        let mut seen = HashSet::new();
+        let mut items = vec![PickItem::new(0, all_label, "")];
+        let mut courses: Vec<&Entry> = self.entries.iter().filter(|e| seen.insert(e.row.course_id)).collect();
+        courses.sort_by(|a, b| a.row.fullname.cmp(&b.row.fullname));
+        items.extend(
+            courses.into_iter().map(|e| PickItem::new(e.row.course_id, &e.row.fullname, &e.row.shortname)),
+        );
+        items
+    }
+
+    pub fn set_course(&mut self, id: i64) {
+        self.course = self.entries.iter().find(|e| e.row.course_id == id).map(|e| (id, e.course.clone()));
+        self.rebuild_index();
+    }
+
+    pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
+        match self.filter.handle_key(ev) {
+            FilterOutcome::Changed | FilterOutcome::Cleared => self.rebuild_index(),
+            FilterOutcome::Accepted | FilterOutcome::Unchanged => {}
+        }
+        Outcome::Done
+    }
+
+    pub fn paste(&mut self, s: &str) {
+        if self.filter.editing {
+            self.filter.paste(s);
+            self.rebuild_index();
+        }
+    }
+
+    pub fn update(&mut self, cmd: Cmd) -> Outcome {
+        if self.cursor.apply(cmd, self.index.len()) {
+            self.selected_id = self.current().map(|x| x.row.enrolment_id);
+            return Outcome::Done;
+        }
+        match cmd {
+            Cmd::Filter => self.filter.start(),
+            Cmd::SortNext => {
+                self.sort = Some(self.sort.unwrap_or(TriageSort::Urgency).next());
+                self.desc = false;
+                self.rebuild_index();
+            }
+            Cmd::SortReverse => {
+                self.desc = !self.desc;
+                self.rebuild_index();
+            }
+            Cmd::Mark => {
+                if let Some(id) = self.current().map(|x| x.row.enrolment_id) {
+                    if !self.marks.remove(&id) {
+                        self.marks.insert(id);
+                    }
+                    self.cursor.down(self.index.len());
+                    self.selected_id = self.current().map(|x| x.row.enrolment_id);
+                }
+            }
+            Cmd::MarkAll => {
+                for i in &self.index {
+                    self.marks.insert(self.entries[*i as usize].row.enrolment_id);
+                }
+            }
+            Cmd::UnmarkAll => self.marks.clear(),
+            Cmd::GroupFilter => {
+                self.group = match self.group {
+                    None => Some(Group::NeverPlatform),
+                    Some(Group::NeverPlatform) => Some(Group::NeverCourse),
+                    Some(Group::NeverCourse) => None,
+                };
+                self.rebuild_index();
+            }
+            Cmd::StepFilter => {
+                let all = NextStep::ALL;
+                self.step = match self.step {
+                    None => Some(all[0]),
+                    Some(s) => all.iter().position(|x| *x == s).and_then(|i| all.get(i + 1)).copied(),
+                };
+                self.rebuild_index();
+            }
+            Cmd::Pick => return Outcome::PickTriageCourse,
+            Cmd::Note => {
+                let targets = self.targets();
+                if !targets.is_empty() {
+                    return Outcome::NoteContact { enrolment_ids: targets };
+                }
+            }
+            Cmd::Open => {
+                if let Some(e) = self.current() {
+                    let course = CourseRef {
+                        id: e.row.course_id,
+                        shortname: e.course.clone(),
+                        fullname: text::clean(&e.row.fullname),
+                    };
+                    return Outcome::OpenReport {
+                        course,
+                        enrolment_id: e.row.enrolment_id,
+                        learner: e.name.clone(),
+                    };
+                }
+            }
+            Cmd::Back => {
+                if self.filter.clear() {
+                    self.rebuild_index();
+                } else if self.group.is_some() || self.step.is_some() || self.course.is_some() {
+                    (self.group, self.step, self.course) = (None, None, None);
+                    self.rebuild_index();
+                }
+            }
+            _ => return Outcome::Unhandled,
+        }
+        Outcome::Done
+    }
+
+    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let t = &ui.theme;
+        let loc = &ui.loc;
+        let area = area.intersection(f.area());
+        let show_filter = self.filter.is_active();
+        let [head, body, detail, filter_area] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(u16::from(show_filter)),
+        ])
+        .areas(area);
+
+        let (platform, course) = self.counts();
+        let mut spans = vec![
+            Span::styled("○ ", t.danger),
+            Span::styled(loc.tf("triage.count_platform", &[("n", &loc.num(platform as i64))]), t.base),
+            Span::styled("  ◐ ", t.warning),
+            Span::styled(loc.tf("triage.count_course", &[("n", &loc.num(course as i64))]), t.base),
+        ];
+        let mut filters = Vec::new();
+        if let Some((_, c)) = &self.course {
+            filters.push(c.clone());
+        }
+        if let Some(g) = self.group {
+            filters.push(loc.t(g.label_key()).to_string());
+        }
+        if let Some(s) = self.step {
+            filters.push(loc.t(s.label_key()).to_string());
+        }
+        if !filters.is_empty() {
+            spans.push(Span::styled("  · ", t.muted));
+            spans.push(Span::styled(filters.join(" · "), t.accent));
+        }
+        if !self.marks.is_empty() {
+            spans.push(Span::styled("  · ", t.muted));
+            spans.push(Span::styled(loc.tn("tutoring.marked_count", self.marks.len() as i64), t.marked));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), head);
+
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.border_focus)
+            .title(Span::styled(format!(" {} ", loc.t("triage.table_title")), t.title));
+        let len = self.index.len();
+        if let Some(e) = &self.error {
+            f.render_widget(Paragraph::new(Line::styled(text::clean(e), t.danger)).block(block), body);
+        } else if !self.loaded {
+            f.render_widget(Paragraph::new(loc.t("status.loading")).style(t.muted).block(block), body);
+        } else if len == 0 {
+            let msg = if self.entries.is_empty() { loc.t("triage.empty") } else { loc.t("triage.no_match") };
+            f.render_widget(Paragraph::new(msg).style(t.muted).block(block), body);
+        } else {
+            self.draw_table(f, body, block, ui);
+        }
+        self.draw_detail(f, detail, ui);
+        if show_filter {
+            self.filter.render(f, filter_area, t, loc);
+        }
+    }
+
+    fn draw_table(&mut self, f: &mut Frame, body: Rect, block: Block<'_>, ui: &Ui) {
+        let t = &ui.theme;
+        let loc = &ui.loc;
+        let wide = body.width >= 120;
+        let mut cols = vec![
+            Col::new("", Constraint::Length(3)),
+            Col::new(loc.t("triage.col_learner"), Constraint::Fill(2)),
+            Col::new(loc.t("triage.col_course"), Constraint::Length(if wide { 14 } else { 9 })),
+            Col::new(
+                if wide { loc.t("triage.col_group") } else { "" },
+                Constraint::Length(if wide { 12 } else { 1 }),
+            ),
+            Col::new(loc.t("triage.col_days"), Constraint::Length(5)).right(),
+            Col::new(loc.t("triage.col_reminders"), Constraint::Length(12)),
+            Col::new(loc.t("triage.col_next"), Constraint::Length(if wide { 26 } else { 18 })),
+        ];
+        if wide {
+            cols.push(Col::new(loc.t("triage.col_contact"), Constraint::Fill(2)));
+        }
+        let sort = self.sort.unwrap_or(TriageSort::Urgency).column();
+        let (entries, index, marks) = (&self.entries, &self.index, &self.marks);
+        VirtualTable {
+            cols: &cols,
+            loc,
+            sort: Some((sort, self.desc)),
+            len: index.len(),
+            block,
+            focused: true,
+        }
+        .render(f, body, t, &mut self.cursor, |i, w| {
+            let e = &entries[index[i] as usize];
+            let marked = marks.contains(&e.row.enrolment_id);
+            let name_style = if marked {
+                t.marked
+            } else if e.row.suspended {
+                t.muted
+            } else {
+                t.base
+            };
+            let (glyph, glyph_style) = match e.group {
+                Group::NeverPlatform => ("○", t.danger),
+                Group::NeverCourse => ("◐", t.warning),
+            };
+            let group =
+                if wide { format!("{glyph} {}", loc.t(e.group.short_key())) } else { glyph.to_string() };
+            let reminders = match (e.row.reminders_in_flight, e.row.reminders_sent, e.row.last_reminder_at) {
+                (1.., n, _) => format!("{n} · {}", loc.t("triage.in_flight")),
+                (_, 0, _) => "0".to_string(),
+                (_, n, Some(at)) => format!("{n} · {}", loc.ago(ago(Some(at), ui.now))),
+                (_, n, None) => n.to_string(),
+            };
+            let mut step = loc.t(e.step.label_key()).to_string();
+            if e.step == NextStep::Call
+                && let Some(p) = e.row.phone.as_deref().filter(|p| !p.is_empty())
+            {
+                step = format!("{step} {}", text::clean(p));
+            }
+            let step_style = match e.step {
+                NextStep::Call => t.danger,
+                NextStep::RemindAgain | NextStep::Remind => t.warning,
+                NextStep::Wait | NextStep::Suspended => t.muted,
+            };
+            let mut cells = vec![
+                table::cell(if marked { "[x]" } else { "[ ]" }, if marked { t.marked } else { t.muted }),
+                table::cell(text::fit(&e.name, w[1]).into_owned(), name_style),
+                table::cell(text::fit(&e.course, w[2]).into_owned(), t.base),
+                table::cell(group, glyph_style),
+                table::right(loc.num(e.days), t.base),
+                table::cell(text::fit(&reminders, w[5]).into_owned(), t.base),
+                table::cell(text::fit(&step, w[6]).into_owned(), step_style),
+            ];
+            if wide {
+                let contact = [e.row.email.as_deref(), e.row.phone.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| !s.is_empty())
+                    .map(text::clean)
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                cells.push(table::cell(text::fit(&contact, w[7]).into_owned(), t.muted));
+            }
+            cells
+        });
+    }
+
+    /// The line under the table: how to reach the learner under the cursor, and the last note.
+    fn draw_detail(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let (t, loc) = (&ui.theme, &ui.loc);
+        let Some(e) = self.current() else { return };
+        let none = loc.t("triage.no_contact");
+        let email =
+            e.row.email.as_deref().filter(|s| !s.is_empty()).map(text::clean).unwrap_or_else(|| none.into());
+        let phone =
+            e.row.phone.as_deref().filter(|s| !s.is_empty()).map(text::clean).unwrap_or_else(|| none.into());
+        let mut spans = vec![
+            Span::styled("✉ ", t.muted),
+            Span::styled(email, t.base),
+            Span::styled("  ☎ ", t.muted),
+            Span::styled(phone, t.base),
+        ];
+        if let (Some(note), Some(at)) = (&e.row.last_note, e.row.last_contact_at) {
+            spans.push(Span::styled(
+                format!("  · {} ", loc.tf("triage.note_on", &[("at", &loc.date(Some(at), ui.tz))])),
+                t.muted,
+            ));
+            spans.push(Span::styled(text::clean(note), t.base));
+        }
+        let line = Line::from(spans);
+        f.render_widget(Paragraph::new(line), area);
+    }
+}

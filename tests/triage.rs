@@ -1,0 +1,357 @@
+//! Tab 3 — Jamais connectés: who is in the queue and why, on both databases; the next-step
+//! rules on stored data; contact notes.
+
+mod support;
+
+use std::collections::HashMap;
+
+use crossterm::event::KeyCode;
+use support::fixture::Fx;
+use support::ui;
+use tutorat::locale::Lang;
+use tutorat::model::triage::{Group, NextStep, Rules, next_step};
+use tutorat::store::Store;
+use tutorat::store::triage::TriageRow;
+use tutorat::tui::app::{App, Layer, Tab};
+
+const NOW: i64 = 1_763_804_800;
+const DAY: i64 = 86_400;
+
+/// Learners of course "TRI" (opened 10 days ago) and "FINI" (ended yesterday), one per case.
+pub struct T {
+    pub course: i64,
+    pub by_user: HashMap<&'static str, i64>,
+}
+
+async fn exec(fx: &mut Fx, sql: &'static str, a: Option<i64>, id: i64) {
+    tutorat::with_txc!(&mut fx.tx, |c| sqlx::query(sql).bind(a).bind(id).execute(c).await.map(|_| ()))
+        .unwrap();
+}
+
+pub async fn triage_fixture(store: &Store) -> T {
+    triage_fixture_at(store, NOW).await
+}
+
+/// The same learners, with every date relative to `now`.
+pub async fn triage_fixture_at(store: &Store, now: i64) -> T {
+    let mut fx = Fx::new(store).await;
+    let tutor = fx.person("tutor", "Marie", "Lefèvre").await;
+    let other = fx.person("other", "Karim", "Benali").await;
+    let course = fx.course("TRI", "Triage", None).await;
+    let ended = fx.course("FINI", "Terminé", None).await;
+    let foreign = fx.course("AILLEURS", "Pas à moi", None).await;
+    fx.tutor(course, tutor).await;
+    fx.tutor(ended, tutor).await;
+    fx.tutor(foreign, other).await;
+    exec(&mut fx, "UPDATE courses SET start_at = $1 WHERE id = $2", Some(now - 10 * DAY), course).await;
+    exec(&mut fx, "UPDATE courses SET end_at = $1 WHERE id = $2", Some(now - DAY), ended).await;
+    let mut by_user = HashMap::new();
+    let cases: [(&'static str, i64, bool, Option<i64>); 14] = [
+        // (username, course, logged into the platform, course last access)
+        ("never_platform", course, false, None),
+        ("never_course", course, true, None),
+        ("accessed", course, true, Some(now - DAY)),
+        ("not_open_yet", course, false, None),
+        ("enrolment_ended", course, false, None),
+        ("inactive", course, false, None),
+        ("suspended", course, false, None),
+        ("course_ended", ended, false, None),
+        ("foreign", foreign, false, None),
+        ("reminded_4d", course, false, None),
+        ("reminded_twice_1d", course, true, None),
+        ("reminded_twice_5d", course, true, None),
+        ("queued", course, false, None),
+        ("contacted", course, true, None),
+    ];
+    for (user, c, platform, access) in cases {
+        let p = fx.person(user, "Prénom", user).await;
+        if platform {
+            exec(&mut fx, "UPDATE people SET last_access = $1 WHERE id = $2", Some(now - 20 * DAY), p).await;
+        }
+        let e = fx.enrol(c, p, 0, 0, 0, access).await;
+        // Enrolments start with the course (NULL start date).
+        exec(&mut fx, "UPDATE enrolments SET start_at = $1 WHERE id = $2", None, e).await;
+        by_user.insert(user, e);
+    }
+    let e = |u: &str| by_user[u];
+    exec(&mut fx, "UPDATE enrolments SET start_at = $1 WHERE id = $2", Some(now + DAY), e("not_open_yet"))
+        .await;
+    exec(&mut fx, "UPDATE enrolments SET end_at = $1 WHERE id = $2", Some(now - 1), e("enrolment_ended"))
+        .await;
+    tutorat::with_txc!(&mut fx.tx, |c| sqlx::query("UPDATE enrolments SET active = FALSE WHERE id = $1")
+        .bind(e("inactive"))
+        .execute(c)
+        .await
+        .map(|_| ()))
+    .unwrap();
+    tutorat::with_txc!(&mut fx.tx, |c| sqlx::query(
+        "UPDATE people SET suspended = TRUE WHERE id = (SELECT person_id FROM enrolments WHERE id = $1)"
+    )
+    .bind(e("suspended"))
+    .execute(c)
+    .await
+    .map(|_| ()))
+    .unwrap();
+    fx.reminder(e("reminded_4d"), tutor, "jamais_connecte", "sent", now - 4 * DAY).await;
+    fx.reminder(e("reminded_4d"), tutor, "jamais_connecte", "failed", now - DAY).await;
+    fx.reminder(e("reminded_twice_1d"), tutor, "jamais_connecte", "sent", now - 6 * DAY).await;
+    fx.reminder(e("reminded_twice_1d"), tutor, "jamais_connecte", "sent", now - DAY).await;
+    fx.reminder(e("reminded_twice_5d"), tutor, "jamais_connecte", "sent", now - 9 * DAY).await;
+    fx.reminder(e("reminded_twice_5d"), tutor, "jamais_connecte", "sent", now - 5 * DAY).await;
+    fx.reminder(e("queued"), tutor, "jamais_connecte", "queued", now - 60).await;
+    fx.done().await;
+    let scope = store.scope_for("tutor").await.unwrap();
+    store
+        .add_contact_notes(&scope, &[e("contacted")], "  Appel : mauvaise adresse corrigée  ", now - DAY)
+        .await
+        .unwrap();
+    T { course, by_user }
+}
+
+fn by_name(rows: &[TriageRow]) -> HashMap<String, &TriageRow> {
+    rows.iter().map(|r| (r.lastname.clone(), r)).collect()
+}
+
+both!(the_queue_holds_exactly_the_never_connected_of_open_courses, |db| {
+    let t = triage_fixture(&db.store).await;
+    let scope = db.store.scope_for("tutor").await.unwrap();
+    let rows = db.store.triage(&scope, None, NOW).await.unwrap();
+    let mut names: Vec<String> = rows.iter().map(|r| r.lastname.clone()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "contacted",
+            "never_course",
+            "never_platform",
+            "queued",
+            "reminded_4d",
+            "reminded_twice_1d",
+            "reminded_twice_5d",
+            "suspended"
+        ]
+    );
+    let r = by_name(&rows);
+    assert_eq!(r["never_platform"].group(), Group::NeverPlatform);
+    assert_eq!(r["never_course"].group(), Group::NeverCourse);
+    assert_eq!(r["never_platform"].opened_at, NOW - 10 * DAY, "the course's start date");
+    assert_eq!(r["never_platform"].email.as_deref(), Some("never_platform@exemple.fr"));
+    // Reminder history: failed ones and copies do not count as sent.
+    assert_eq!(
+        (r["reminded_4d"].reminders_sent, r["reminded_4d"].last_reminder_at),
+        (1, Some(NOW - 4 * DAY))
+    );
+    assert_eq!(r["reminded_twice_1d"].reminders_sent, 2);
+    assert_eq!(r["queued"].reminders_in_flight, 1);
+    assert_eq!(r["contacted"].last_note.as_deref(), Some("Appel : mauvaise adresse corrigée"));
+    assert_eq!(r["contacted"].last_contact_at, Some(NOW - DAY));
+
+    let rules = Rules::default();
+    let step = |u: &str| next_step(&r[u].follow_up(), NOW, &rules);
+    assert_eq!(step("never_platform"), NextStep::Remind);
+    assert_eq!(step("reminded_4d"), NextStep::RemindAgain);
+    assert_eq!(step("reminded_twice_1d"), NextStep::Wait);
+    assert_eq!(step("reminded_twice_5d"), NextStep::Call);
+    assert_eq!(step("queued"), NextStep::Wait);
+    assert_eq!(step("contacted"), NextStep::Wait);
+    assert_eq!(step("suspended"), NextStep::Suspended);
+
+    // One course only; another tutor sees none of these.
+    assert_eq!(db.store.triage(&scope, Some(t.course), NOW).await.unwrap().len(), 8);
+    assert!(db.store.triage(&scope, Some(t.course + 999), NOW).await.unwrap().is_empty());
+    let other = db.store.scope_for("other").await.unwrap();
+    let theirs = db.store.triage(&other, None, NOW).await.unwrap();
+    assert_eq!(theirs.iter().map(|r| r.lastname.as_str()).collect::<Vec<_>>(), ["foreign"]);
+    // The day a learner's start date comes, they join the queue.
+    let later = db.store.triage(&scope, None, NOW + DAY).await.unwrap();
+    assert!(later.iter().any(|r| r.lastname == "not_open_yet"));
+    assert!(t.by_user.contains_key("accessed"));
+});
+
+both!(contact_notes_need_a_tutor_of_the_course, |db| {
+    let t = triage_fixture(&db.store).await;
+    let other = db.store.scope_for("other").await.unwrap();
+    let e = t.by_user["never_platform"];
+    assert!(db.store.add_contact_notes(&other, &[e], "x", NOW).await.is_err());
+    let ghost = db.store.scope_for("ghost").await.unwrap();
+    assert!(db.store.add_contact_notes(&ghost, &[e], "x", NOW).await.is_err());
+    // All or nothing: one forbidden enrolment in the list refuses the whole batch.
+    let scope = db.store.scope_for("tutor").await.unwrap();
+    let foreign = t.by_user["foreign"];
+    assert!(db.store.add_contact_notes(&scope, &[e, foreign], "x", NOW).await.is_err());
+    let rows = db.store.triage(&scope, None, NOW).await.unwrap();
+    assert!(by_name(&rows)["never_platform"].last_note.is_none());
+    // A long note is cut to 500 characters.
+    db.store.add_contact_notes(&scope, &[e], &"é".repeat(600), NOW).await.unwrap();
+    let rows = db.store.triage(&scope, None, NOW).await.unwrap();
+    assert_eq!(by_name(&rows)["never_platform"].last_note.as_ref().unwrap().chars().count(), 500);
+});
+
+async fn triage_app(lang: Lang) -> (support::TestDb, T, App) {
+    let db = support::sqlite().await;
+    let t = triage_fixture(&db.store).await;
+    let mut app = ui::app_for(&db.store, "tutor", lang, "sqlite:triage.sqlite").await;
+    ui::keys(&mut app, "3");
+    (db, t, app)
+}
+
+fn shown(app: &App) -> Vec<String> {
+    app.triage.index.iter().map(|i| app.triage.entries[*i as usize].row.lastname.clone()).collect()
+}
+
+#[tokio::test]
+async fn the_tab_sorts_by_urgency_and_its_title_counts_the_groups() {
+    let (_db, _t, mut app) = triage_app(Lang::Fr).await;
+    assert_eq!(app.tab, Tab::Triage);
+    assert_eq!(app.triage.counts(), (4, 4));
+    assert_eq!(
+        shown(&app),
+        [
+            "reminded_twice_5d",
+            "reminded_4d",
+            "never_course",
+            "never_platform",
+            "contacted",
+            "queued",
+            "reminded_twice_1d",
+            "suspended"
+        ]
+    );
+    let screen = ui::screen(&ui::draw(&mut app, 80, 24));
+    assert!(screen.contains("3 Jamais connectés 4·4"), "{screen}");
+    insta::assert_snapshot!("triage_80x24", ui::draw(&mut app, 80, 24).backend());
+    insta::assert_snapshot!("triage_160x48", ui::draw(&mut app, 160, 48).backend());
+    // English too.
+    let (_db, _t, mut app) = triage_app(Lang::En).await;
+    insta::assert_snapshot!("triage_en_80x24", ui::draw(&mut app, 80, 24).backend());
+}
+
+#[tokio::test]
+async fn filters_by_group_next_step_course_and_text() {
+    let (_db, t, mut app) = triage_app(Lang::Fr).await;
+    ui::keys(&mut app, "p");
+    assert_eq!(app.triage.index.len(), 4, "never on the platform");
+    ui::keys(&mut app, "p");
+    assert!(shown(&app).contains(&"never_course".to_string()));
+    assert!(!shown(&app).contains(&"never_platform".to_string()));
+    ui::keys(&mut app, "p");
+    assert_eq!(app.triage.index.len(), 8);
+    // n cycles the next steps: Call first.
+    ui::keys(&mut app, "n");
+    assert_eq!(shown(&app), ["reminded_twice_5d"]);
+    ui::keys(&mut app, "nnn");
+    assert_eq!(shown(&app), ["contacted", "queued", "reminded_twice_1d"], "Wait");
+    insta::assert_snapshot!("triage_wait_80x24", ui::draw(&mut app, 80, 24).backend());
+    ui::keys(&mut app, "nn");
+    assert_eq!(app.triage.step, None);
+    // Text filter, then Esc clears it, then Esc clears the other filters.
+    ui::keys(&mut app, "/twice");
+    ui::press(&mut app, KeyCode::Enter);
+    assert_eq!(app.triage.index.len(), 2);
+    ui::press(&mut app, KeyCode::Esc);
+    assert_eq!(app.triage.index.len(), 8);
+    // c: the course picker lists the queue's courses.
+    ui::keys(&mut app, "c");
+    assert!(matches!(app.layers.last(), Some(Layer::Picker(..))));
+    ui::keys(&mut app, "TRI");
+    ui::press(&mut app, KeyCode::Enter);
+    assert_eq!(app.triage.course.as_ref().map(|c| c.0), Some(t.course));
+    assert_eq!(app.triage.index.len(), 8);
+    ui::keys(&mut app, "p");
+    ui::press(&mut app, KeyCode::Esc);
+    assert_eq!((app.triage.group, app.triage.course.clone()), (None, None));
+}
+
+#[tokio::test]
+async fn a_contact_note_moves_the_learner_to_wait_and_shows_in_the_report() {
+    let (db, t, mut app) = triage_app(Lang::Fr).await;
+    // The first row: reminded twice, five days ago: to call.
+    assert_eq!(app.triage.current().unwrap().row.lastname, "reminded_twice_5d");
+    ui::keys(&mut app, "x");
+    assert!(matches!(app.layers.last(), Some(Layer::Note(_))));
+    // An empty note is refused in place.
+    ui::press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.layers.last(), Some(Layer::Note(_))));
+    ui::keys(&mut app, "Appel : message laisse");
+    insta::assert_snapshot!("triage_note_80x24", ui::draw(&mut app, 80, 24).backend());
+    ui::press(&mut app, KeyCode::Enter);
+    ui::settle(&mut app, &db.store).await;
+    assert!(app.layers.is_empty());
+    let e = app.triage.entry(t.by_user["reminded_twice_5d"]).unwrap();
+    assert_eq!(e.step, NextStep::Wait);
+    assert_eq!(e.row.last_note.as_deref(), Some("Appel : message laisse"));
+    // The cursor stayed on the learner, now among those who wait.
+    assert_eq!(app.triage.current().unwrap().row.lastname, "reminded_twice_5d");
+    // Enter opens the learner's report in the Centre de tutorat; the note is in its history.
+    ui::press(&mut app, KeyCode::Enter);
+    ui::settle(&mut app, &db.store).await;
+    assert_eq!(app.tab, Tab::Tutoring);
+    let r = app.tutoring.report.as_ref().unwrap().data.as_ref().unwrap();
+    assert_eq!(r.enrolment_id, t.by_user["reminded_twice_5d"]);
+    assert_eq!(r.reminders.len(), 3, "two reminders and the note");
+    assert_eq!(r.reminders[0].1, "contact");
+    assert_eq!(r.reminders[0].2, "Appel : message laisse");
+}
+
+#[tokio::test]
+async fn marks_apply_the_note_to_every_marked_learner() {
+    let (db, _t, mut app) = triage_app(Lang::En).await;
+    ui::keys(&mut app, "   ");
+    assert_eq!(app.triage.marks.len(), 3);
+    ui::keys(&mut app, "x");
+    ui::keys(&mut app, "Group call");
+    ui::press(&mut app, KeyCode::Enter);
+    ui::settle(&mut app, &db.store).await;
+    assert!(app.triage.marks.is_empty(), "marks are cleared once acted on");
+    let noted =
+        app.triage.entries.iter().filter(|e| e.row.last_note.as_deref() == Some("Group call")).count();
+    assert_eq!(noted, 3);
+}
+
+#[test]
+fn the_cli_prints_the_same_queue_as_json() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(support::sqlite());
+    let now = chrono::Utc::now().timestamp();
+    let t = rt.block_on(triage_fixture_at(&db.store, now));
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tutorat"))
+            .args(["--db", &db.url(), "--tutor", "tutor", "--locale", "en", "triage"])
+            .args(args)
+            .env_remove("TUTORAT_CONFIG")
+            .env("HOME", "/nonexistent")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = v.as_array().unwrap();
+    let names: Vec<&str> = list.iter().map(|e| e["learner"]["lastname"].as_str().unwrap()).collect();
+    assert_eq!(names[..2], ["reminded_twice_5d", "reminded_4d"], "most urgent first");
+    assert_eq!(list.len(), 8);
+    let first = &list[0];
+    assert_eq!(first["next_step"], "call");
+    assert_eq!(first["group"], "never_course");
+    assert_eq!(first["reminders_sent"], 2);
+    assert_eq!(first["days_open"], 10);
+    assert_eq!(first["course"]["shortname"], "TRI");
+    assert!(first["last_reminder_at"].as_str().unwrap().ends_with('Z'));
+    let suspended = list.iter().find(|e| e["learner"]["lastname"] == "suspended").unwrap();
+    assert_eq!(
+        (suspended["next_step"].as_str(), suspended["learner"]["suspended"].as_bool()),
+        (Some("suspended"), Some(true))
+    );
+
+    // One course; the text form; an unknown course is a clear error with exit code 2.
+    let out = run(&["--course", "FINI", "--json"]);
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(), serde_json::json!([]));
+    let out = run(&[]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("4 never logged in · 4 never opened the course"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("Call") && l.contains("reminded_twice_5d")), "{text}");
+    let out = run(&["--course", "AILLEURS"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AILLEURS"));
+    let _ = t;
+}
