@@ -125,6 +125,7 @@ macro_rules! both {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 let $db = $crate::support::sqlite().await;
+                assert_eq!($db.store.backend(), "sqlite", "this half must run on SQLite");
                 $body
             }
 
@@ -133,6 +134,7 @@ macro_rules! both {
                 let Some($db) = $crate::support::postgres().await else {
                     return;
                 };
+                assert_eq!($db.store.backend(), "postgres", "this half must run on PostgreSQL");
                 $body
             }
         }

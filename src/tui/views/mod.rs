@@ -3,6 +3,7 @@
 pub mod course;
 pub mod formations;
 pub mod report;
+mod report_history;
 pub mod triage;
 pub mod tutoring;
 

@@ -4,23 +4,24 @@
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Frame;
 
+mod edit;
+mod loaded;
+
 use super::action::{Action, Cmd};
 use super::dialogs::confirm::{Confirm, Pending};
-use super::dialogs::edit_stats::{DialogOut, EditStats};
+use super::dialogs::edit_stats::EditStats;
 use super::dialogs::help::Help;
 use super::dialogs::note::{NoteDialog, NoteOut};
 use super::dialogs::picker::{PickItem, Picked, Picker};
 use super::frame::{self, Level, Status};
 use super::keymap::{self, Context};
-use super::tasks::{Effect, Loaded};
+use super::tasks::Effect;
 use super::views::formations::FormationsView;
 use super::views::triage::TriageView;
 use super::views::tutoring::TutoringView;
 use super::views::{CourseRef, Outcome, Ui};
-use crate::model::catalog::DataIssue;
 use crate::model::triage::Rules;
 use crate::store::people::Scope;
-use crate::store::progress::{SaveOutcome, UndoOutcome};
 use crate::tui::text;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -341,149 +342,6 @@ impl App {
         }
     }
 
-    fn dialog_out(&mut self, out: DialogOut) {
-        let loc = &self.ui.loc;
-        match out {
-            DialogOut::Stay => {}
-            DialogOut::Close => {
-                self.layers.pop();
-            }
-            DialogOut::Save(edit) => self.run(Effect::SaveStats { edit, now: self.ui.now }),
-            DialogOut::ConfirmDiscard => {
-                let c = Confirm::new(
-                    loc.t("confirm.discard_title").to_string(),
-                    loc.t("confirm.discard_text").to_string(),
-                    Pending::DiscardEdit,
-                );
-                self.layers.push(Layer::Confirm(c));
-            }
-            DialogOut::ConfirmOverwrite => {
-                let c = Confirm::new(
-                    loc.t("confirm.overwrite_title").to_string(),
-                    loc.t("confirm.overwrite_text").to_string(),
-                    Pending::Overwrite,
-                );
-                self.layers.push(Layer::Confirm(c));
-            }
-        }
-    }
-
-    fn editor(&mut self) -> Option<&mut EditStats> {
-        self.layers.iter_mut().rev().find_map(|l| match l {
-            Layer::EditStats(d) => Some(d.as_mut()),
-            _ => None,
-        })
-    }
-
-    fn close_editor(&mut self) {
-        self.layers.retain(|l| !matches!(l, Layer::EditStats(_)));
-    }
-
-    fn confirmed(&mut self, p: Pending) {
-        match p {
-            Pending::DiscardEdit => self.close_editor(),
-            Pending::Overwrite => {
-                if let Some(edit) = self.editor().and_then(|d| d.overwrite()) {
-                    self.run(Effect::SaveStats { edit, now: self.ui.now });
-                }
-            }
-            Pending::Undo { enrolment_id } => self.run(Effect::UndoEdit { enrolment_id, now: self.ui.now }),
-        }
-    }
-
-    /// After a correction: the report, the learner table and the course list all show it.
-    fn reload_after_edit(&mut self, enrolment_id: i64) {
-        if let Some(r) = self.tutoring.report.as_mut().filter(|r| r.enrolment_id == enrolment_id) {
-            r.loading = true;
-            self.run(Effect::LoadReport { enrolment_id });
-        }
-        if let Some(c) = &self.tutoring.course {
-            let course_id = c.id;
-            self.run(Effect::LoadLearners { course_id });
-        }
-        self.run(Effect::LoadFormations);
-    }
-
-    fn edit_loaded(&mut self, l: Loaded) {
-        let loc = &self.ui.loc;
-        match l {
-            Loaded::Stats { enrolment_id, result } => {
-                let Some(r) = self.tutoring.report.as_ref().filter(|r| r.enrolment_id == enrolment_id) else {
-                    return;
-                };
-                match result {
-                    Ok(rec) => {
-                        let d = EditStats::new(r.learner.clone(), *rec, &self.ui);
-                        self.layers.push(Layer::EditStats(Box::new(d)));
-                    }
-                    Err(e) => {
-                        let msg = loc.tf("edit.open_failed", &[("error", &e)]);
-                        self.set_status(Level::Error, msg);
-                    }
-                }
-            }
-            Loaded::StatsSaved { enrolment_id, result } => match result {
-                Ok(SaveOutcome::Saved { fields, .. }) => {
-                    let names: Vec<&str> = fields.iter().map(|f| loc.t(f.label_key())).collect();
-                    let msg = loc.tf("edit.saved", &[("fields", &names.join(", "))]);
-                    self.close_editor();
-                    self.set_status(Level::Success, msg);
-                    self.reload_after_edit(enrolment_id);
-                }
-                Ok(SaveOutcome::Unchanged) => {
-                    let msg = loc.t("edit.unchanged").to_string();
-                    self.close_editor();
-                    self.set_status(Level::Info, msg);
-                }
-                Ok(SaveOutcome::Conflict(theirs)) => {
-                    let msg = loc.t("edit.conflict_status").to_string();
-                    if let Some(d) = self.editor() {
-                        d.conflict(*theirs);
-                    }
-                    self.set_status(Level::Warning, msg);
-                }
-                Err(e) => {
-                    let msg = loc.tf("edit.save_failed", &[("error", &e)]);
-                    if let Some(d) = self.editor() {
-                        d.save_failed(e);
-                    }
-                    self.set_status(Level::Error, msg);
-                }
-            },
-            Loaded::Undone { enrolment_id, result } => {
-                let (level, msg) = match result {
-                    Ok(UndoOutcome::Undone { lesson_title, fields }) => {
-                        let names: Vec<&str> = fields.iter().map(|f| loc.t(f.label_key())).collect();
-                        let msg = loc.tf(
-                            "edit.undone",
-                            &[("lesson", &text::clean(&lesson_title)), ("fields", &names.join(", "))],
-                        );
-                        (Level::Success, msg)
-                    }
-                    Ok(UndoOutcome::NothingToUndo) => {
-                        (Level::Info, loc.t("edit.nothing_to_undo").to_string())
-                    }
-                    Ok(UndoOutcome::ChangedSince { lesson_title, by }) => {
-                        let by =
-                            by.map(|b| text::clean(&b)).unwrap_or_else(|| loc.t("edit.someone").to_string());
-                        let msg = loc.tf(
-                            "edit.undo_refused",
-                            &[("lesson", &text::clean(&lesson_title)), ("who", &by)],
-                        );
-                        (Level::Warning, msg)
-                    }
-                    Err(e) => (Level::Error, loc.tf("edit.undo_failed", &[("error", &e)])),
-                };
-                let reload = level == Level::Success;
-                self.set_status(level, msg);
-                if reload {
-                    self.reload_after_edit(enrolment_id);
-                }
-            }
-            _ => {}
-        }
-    }
-
     fn picked(&mut self, purpose: PickFor, id: i64) {
         match purpose {
             PickFor::TutoringCourse => {
@@ -545,128 +403,6 @@ impl App {
         self.tutoring.open(c);
         self.tab = Tab::Tutoring;
         self.run(Effect::LoadLearners { course_id: id });
-    }
-
-    fn fail(&mut self, what: &str, e: &str) {
-        let msg = self.ui.loc.tf("status.load_failed", &[("what", &what), ("error", &e)]);
-        self.set_status(Level::Error, msg);
-    }
-
-    fn loaded(&mut self, l: Loaded) {
-        match l {
-            l @ (Loaded::Stats { .. } | Loaded::StatsSaved { .. } | Loaded::Undone { .. }) => {
-                self.edit_loaded(l)
-            }
-            Loaded::Triage { now, result } => match result {
-                Ok(rows) => self.triage.load(rows, now, &self.triage_rules),
-                Err(e) => {
-                    self.triage.loading = false;
-                    self.triage.error = Some(e.clone());
-                    let what = self.ui.loc.t("tabs.triage").to_string();
-                    self.fail(&what, &e);
-                }
-            },
-            Loaded::NotesAdded { count, result } => match result {
-                Ok(()) => {
-                    let msg = self.ui.loc.tn("triage.noted", count as i64);
-                    self.set_status(Level::Success, msg);
-                    self.triage.marks.clear();
-                    self.run(Effect::LoadTriage { now: self.ui.now });
-                }
-                Err(e) => {
-                    let msg = self.ui.loc.tf("triage.note_failed", &[("error", &e)]);
-                    self.set_status(Level::Error, msg);
-                }
-            },
-            Loaded::Formations(Ok(data)) => {
-                let admin = self.scope.is_admin();
-                self.formations.load(data, &self.ui, admin);
-                let issues = self.data_issues_message();
-                if issues.is_some() && issues != self.reported_issues {
-                    self.set_status(Level::Warning, issues.clone().unwrap_or_default());
-                    self.reported_issues = issues;
-                } else if matches!(&self.status, Some(s) if s.level == Level::Error) {
-                    self.status = None;
-                }
-            }
-            Loaded::Formations(Err(e)) => {
-                self.formations.loading = false;
-                self.formations.error = Some(e.clone());
-                let what = self.ui.loc.t("tabs.formations").to_string();
-                self.fail(&what, &e);
-            }
-            Loaded::CourseDetail { course_id, result } => {
-                let Some(d) = self.formations.detail.as_mut().filter(|d| d.course.id == course_id) else {
-                    return;
-                };
-                match result {
-                    Ok(detail) => {
-                        d.load(*detail);
-                        let bad = d.detail.as_ref().map(|x| x.invalid_reviews).unwrap_or(0);
-                        if bad > 0 {
-                            tracing::warn!(course_id, bad, "reviews with a rating outside 1..5");
-                            let msg = self.ui.loc.tn("status.invalid_reviews", bad as i64);
-                            self.set_status(Level::Warning, msg);
-                        }
-                    }
-                    Err(e) => {
-                        d.loading = false;
-                        d.error = Some(e.clone());
-                        let what = d.course.fullname.clone();
-                        self.fail(&what, &e);
-                    }
-                }
-            }
-            Loaded::Learners { course_id, result } => {
-                if self.tutoring.course.as_ref().map(|c| c.id) != Some(course_id) {
-                    return; // the tutor moved on to another course meanwhile
-                }
-                match result {
-                    Ok(data) => self.tutoring.load(data),
-                    Err(e) => {
-                        self.tutoring.loading = false;
-                        self.tutoring.error = Some(e.clone());
-                        let what = self.ui.loc.t("tabs.tutoring").to_string();
-                        self.fail(&what, &e);
-                    }
-                }
-            }
-            Loaded::Report { enrolment_id, result } => {
-                let now = self.ui.now;
-                let Some(r) = self.tutoring.report.as_mut().filter(|r| r.enrolment_id == enrolment_id) else {
-                    return;
-                };
-                match result {
-                    Ok(report) => {
-                        r.load(*report, now);
-                        if let Some(d) = &r.data
-                            && !d.issues.is_empty()
-                        {
-                            tracing::warn!(enrolment_id, issues = ?d.issues, "inconsistent learner data");
-                        }
-                    }
-                    Err(e) => {
-                        r.loading = false;
-                        r.error = Some(e.clone());
-                        let what = r.learner.clone();
-                        self.fail(&what, &e);
-                    }
-                }
-            }
-        }
-    }
-
-    fn data_issues_message(&self) -> Option<String> {
-        let issues = &self.formations.issues;
-        let cycles = issues.iter().filter(|i| matches!(i, DataIssue::CategoryCycle { .. })).count();
-        let orphans = issues.iter().filter(|i| matches!(i, DataIssue::OrphanCourse { .. })).count();
-        let loc = &self.ui.loc;
-        let parts: Vec<String> = [(cycles, "status.data_cycles"), (orphans, "status.data_orphans")]
-            .into_iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, key)| loc.tn(key, n as i64))
-            .collect();
-        (!parts.is_empty()).then(|| loc.tf("status.data_issues", &[("list", &parts.join(", "))]))
     }
 
     fn who(&self) -> String {
