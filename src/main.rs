@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             match e.downcast_ref::<UserError>() {
                 Some(u) => eprintln!("tutorat: {u}"),
@@ -33,16 +33,22 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> color_eyre::Result<()> {
+async fn run(args: Args) -> color_eyre::Result<u8> {
     let now = chrono::Utc::now().timestamp();
-    let p = start::prepare(&args, &Env::real(), now).await?;
+    let env = Env::real();
+    let p = start::prepare(&args, &env, now).await?;
     let _log = start::init_logging(&p.config);
     tracing::info!(db = %p.target.label(), tutor = %p.scope.username, "starting");
     match args.command {
         Some(Command::Migrate) => {
             println!("{}: schema up to date", p.target.label());
             p.store.close().await;
-            Ok(())
+            Ok(0)
+        }
+        Some(Command::Remind(ref r)) => {
+            let code = tutorat::cli::remind::run(&p, r, args.demo, env.data_dir.clone(), now).await;
+            p.store.close().await;
+            code
         }
         None => {
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -57,7 +63,7 @@ async fn run(args: Args) -> color_eyre::Result<()> {
             if let (Some(n), None) = (p.notice, &app.status) {
                 app.set_status(Level::Success, n);
             }
-            tutorat::tui::run(app, p.store).await
+            tutorat::tui::run(app, p.store).await.map(|()| 0)
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Command line: arguments, startup, and the non-interactive commands.
 
+pub mod remind;
 pub mod start;
 
 use std::path::PathBuf;
@@ -49,4 +50,7 @@ pub struct Args {
 pub enum Command {
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Send reminders to learners of a course (for scripts and cron; see the README).
+    /// Exit codes: 0 all sent, 2 user error, 3 some failed, will be retried or are uncertain.
+    Remind(remind::RemindArgs),
 }

@@ -9,6 +9,7 @@ pub mod courses;
 pub mod demo;
 pub mod learners;
 pub mod people;
+pub mod reminders;
 pub mod report;
 pub mod world;
 
@@ -262,6 +263,7 @@ impl Store {
             "virtual_classes",
             "reviews",
             "contact_notes",
+            "reminder_attachments",
             "reminders",
             "connections",
             "attempts",
