@@ -175,6 +175,11 @@ pub async fn dispatch<F: FnMut(&Progress) + Send>(
                     summary.sent += 1;
                     p.sent += 1;
                 }
+                Err(super::SendError::Uncertain(e)) => {
+                    tracing::warn!(id = out.id, error = %e, "reminder may or may not have left");
+                    store.mark_reminder_uncertain(out.id, owner, &e, now()).await?;
+                    p.failed += 1;
+                }
                 Err(e) => {
                     let last = e.is_permanent() || out.tries >= opts.max_tries;
                     let next = (!last).then(|| now() + backoff(opts, out.tries));

@@ -377,6 +377,21 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// The server got the whole message but never answered: the tutor will decide.
+    pub async fn mark_reminder_uncertain(&self, id: i64, owner: &str, error: &str, now: Ts) -> Result<bool> {
+        const SQL: &str = "UPDATE reminders SET status = 'uncertain', error = $2, next_try_at = NULL, updated_at = $3
+            WHERE id = $1 AND claimed_by = $4 AND status = 'sending'";
+        let n = with_pool!(self, |p| sqlx::query(SQL)
+            .bind(id)
+            .bind(error)
+            .bind(now)
+            .bind(owner)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
     /// Marks `uncertain` the sends whose process is gone: `is_dead(claimed_by)` says so for
     /// certain (same machine, process ended), or the claim is older than `lease_secs`.
     pub async fn recover_interrupted(&self, now: Ts, lease_secs: i64, is_dead: impl Fn(&str) -> bool) -> Result<usize> {
