@@ -38,7 +38,8 @@ async fn measure(label: &str, store: &Store) {
     cfg.reminders.language = "fr".into();
     cfg.reminders.copy_to_tutor = false;
     let rem = Reminders::from_config(&cfg, Lang::Fr).unwrap();
-    let transport = Transport::smtp("127.0.0.1", sink.port, SmtpTls::None, None, Duration::from_secs(5)).unwrap();
+    let transport =
+        Transport::smtp("127.0.0.1", sink.port, SmtpTls::None, None, Duration::from_secs(5)).unwrap();
     let scope = store.scope_for("tuteur").await.unwrap();
     let now = chrono::Utc::now().timestamp();
 
@@ -49,9 +50,17 @@ async fn measure(label: &str, store: &Store) {
     let compose = Compose { template: "never_accessed".into(), ..Compose::default() };
     rem.enqueue(store, &scope, &plan, &compose, now).await.unwrap();
     let t2 = Instant::now();
-    let s = dispatch(store, &transport, &scope, &rem.identity(&scope), &rem.dispatch_options(), |_| {}, &CancelToken::new())
-        .await
-        .unwrap();
+    let s = dispatch(
+        store,
+        &transport,
+        &scope,
+        &rem.identity(&scope),
+        &rem.dispatch_options(),
+        |_| {},
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
     let t3 = Instant::now();
     assert_eq!((s.sent, sink.count(), sink.connections()), (N, N, 1));
     println!(
@@ -75,7 +84,8 @@ fn main() {
         measure("sqlite", &store).await;
         store.close().await;
 
-        let admin = std::env::var("TUTORAT_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let admin = std::env::var("TUTORAT_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         let Ok(pool) = sqlx::PgPool::connect(&admin).await else {
             println!("postgres: skipped ({admin} unreachable)");
             return;

@@ -35,8 +35,7 @@ fn main() -> ExitCode {
 
 async fn run(args: Args) -> color_eyre::Result<u8> {
     let now = chrono::Utc::now().timestamp();
-    let env = Env::real();
-    let p = start::prepare(&args, &env, now).await?;
+    let p = start::prepare(&args, &Env::real(), now).await?;
     let _log = start::init_logging(&p.config);
     tracing::info!(db = %p.target.label(), tutor = %p.scope.username, "starting");
     match args.command {
@@ -46,7 +45,7 @@ async fn run(args: Args) -> color_eyre::Result<u8> {
             Ok(0)
         }
         Some(Command::Remind(ref r)) => {
-            let code = tutorat::cli::remind::run(&p, r, args.demo, env.data_dir.clone(), now).await;
+            let code = tutorat::cli::remind::run(&p, r, now).await;
             p.store.close().await;
             code
         }

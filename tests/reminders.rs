@@ -47,7 +47,10 @@ both!(arrival_and_skip_rules, |db| {
     assert_eq!(alice.subject(), "Cours 1 : L'avant-vente : votre formation vous attend");
     let body = alice.text();
     assert!(body.starts_with("Bonjour Alice,\n"), "{body}");
-    assert!(body.contains("Campus : https://campus.exemple.fr") && body.contains("Votre identifiant : alice"), "{body}");
+    assert!(
+        body.contains("Campus : https://campus.exemple.fr") && body.contains("Votre identifiant : alice"),
+        "{body}"
+    );
     assert!(body.contains("Marie Lefèvre\nmlefevre@exemple.fr"), "{body}");
     assert_eq!(alice.header("Reply-To").as_deref(), Some("mlefevre@exemple.fr"));
     // Every message carries the Message-ID stored with it.
@@ -104,8 +107,13 @@ both!(minimum_interval_and_force, |db| {
     let again = plan(&db.store, &rem, &w.tutor, ab.clone(), false).await;
     assert!(again.send.is_empty());
     assert!(matches!(again.skipped[0].1, SkipReason::RecentlyReminded { .. }));
-    assert_eq!(rem.enqueue(&db.store, &w.tutor, &again, &compose("not_started"), now()).await.err().map(|e| e.to_string()),
-        Some(RemindError::NothingToSend.to_string()));
+    assert_eq!(
+        rem.enqueue(&db.store, &w.tutor, &again, &compose("not_started"), now())
+            .await
+            .err()
+            .map(|e| e.to_string()),
+        Some(RemindError::NothingToSend.to_string())
+    );
     send(&db.store, &rem, &t, &w.tutor).await;
     // Another kind of message is not blocked by a reminder.
     let req = tutorat::reminders::PlanRequest {
@@ -149,13 +157,19 @@ both!(template_errors_queue_nothing, |db| {
     assert!(matches!(err, RemindError::Template(_)), "{err}");
     assert!(rows(&db.store).await.is_empty());
     // The edited body renders like a template, for each recipient.
-    let good = Compose { edited_body: Some("Salut {{ learner.firstname }} ({{ learner.progress }} %)\n".into()), ..bad };
+    let good = Compose {
+        edited_body: Some("Salut {{ learner.firstname }} ({{ learner.progress }} %)\n".into()),
+        ..bad
+    };
     assert_eq!(rem.preview(&w.tutor, &p.send[1], &good, now()).unwrap().body, "Salut Bruno (50 %)\n");
     let e = rem.preview(&w.tutor, &p.send[0], &compose("no_such_template"), now()).unwrap_err();
     assert_eq!(e.problem, TemplateProblem::UnknownTemplate);
     // The announcement without its class: strict mode says what is missing.
     let e = rem.preview(&w.tutor, &p.send[0], &compose("virtual_class"), now()).unwrap_err();
-    assert!(matches!(e.problem, TemplateProblem::UnknownVariable(ref v) if v.starts_with("virtual_class")), "{e}");
+    assert!(
+        matches!(e.problem, TemplateProblem::UnknownVariable(ref v) if v.starts_with("virtual_class")),
+        "{e}"
+    );
 });
 
 both!(attachments_and_their_limit, |db| {
@@ -165,7 +179,10 @@ both!(attachments_and_their_limit, |db| {
     let p = plan(&db.store, &rem, &w.tutor, vec![w.enrolment("alice")], false).await;
     let big = |n: &str, len: usize| Attachment { filename: n.into(), bytes: vec![b'x'; len] };
     let too_much = Compose {
-        attachments: vec![big("a.pdf", MAX_ATTACHMENTS_BYTES / 2), big("b.pdf", MAX_ATTACHMENTS_BYTES / 2 + 1)],
+        attachments: vec![
+            big("a.pdf", MAX_ATTACHMENTS_BYTES / 2),
+            big("b.pdf", MAX_ATTACHMENTS_BYTES / 2 + 1),
+        ],
         ..compose("never_accessed")
     };
     let err = rem.enqueue(&db.store, &w.tutor, &p, &too_much, now()).await.unwrap_err();

@@ -63,10 +63,12 @@ async fn json_report_and_exit_codes() {
     let url = db.url();
     let base = ["--course", "C01", "--template", "never_accessed", "--json"];
 
-    let (code, j, err) = run(&mut command(home.path(), &url, &cfg, &[&base[..], &["--all", "--dry-run"]].concat())).await;
+    let (code, j, err) =
+        run(&mut command(home.path(), &url, &cfg, &[&base[..], &["--all", "--dry-run"]].concat())).await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(j["dry_run"], true);
-    let names: Vec<&str> = j["recipients"].as_array().unwrap().iter().map(|r| r["username"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        j["recipients"].as_array().unwrap().iter().map(|r| r["username"].as_str().unwrap()).collect();
     assert_eq!(names, ["alice", "bruno"]);
     let reasons: Vec<(&str, &str)> = j["skipped"]
         .as_array()
@@ -74,12 +76,20 @@ async fn json_report_and_exit_codes() {
         .iter()
         .map(|r| (r["username"].as_str().unwrap(), r["reason"].as_str().unwrap()))
         .collect();
-    assert_eq!(reasons, [("chloe", "no_email"), ("david", "fictitious"), ("emma", "suspended"), ("fanny", "suspended")]);
+    assert_eq!(
+        reasons,
+        [("chloe", "no_email"), ("david", "fictitious"), ("emma", "suspended"), ("fanny", "suspended")]
+    );
     assert!(j["preview"]["body"].as_str().unwrap().starts_with("Bonjour Alice,"));
     assert_eq!(j["copy_to"], "mlefevre@exemple.fr");
-    assert!(!home.path().join("outbox").exists() || std::fs::read_dir(home.path().join("outbox")).unwrap().count() == 0);
+    assert!(
+        !home.path().join("outbox").exists()
+            || std::fs::read_dir(home.path().join("outbox")).unwrap().count() == 0
+    );
 
-    let (code, j, err) = run(&mut command(home.path(), &url, &cfg, &[&base[..], &["--learner", "alice", "bruno"]].concat())).await;
+    let (code, j, err) =
+        run(&mut command(home.path(), &url, &cfg, &[&base[..], &["--learner", "alice", "bruno"]].concat()))
+            .await;
     assert_eq!(code, 0, "{err}");
     assert_eq!((j["queued"].as_u64(), j["sent"].as_u64(), j["failed"].as_u64()), (Some(2), Some(3), Some(0)));
     assert_eq!(std::fs::read_dir(home.path().join("outbox")).unwrap().count(), 3);
@@ -93,7 +103,10 @@ async fn json_report_and_exit_codes() {
         (vec!["--course", "C01", "--template", "nope", "--all"], "unknown template \"nope\""),
         (vec!["--course", "C02", "--template", "never_accessed", "--all"], "no course \"C02\""),
         (vec!["--course", "C01", "--template", "never_accessed"], "say who"),
-        (vec!["--course", "C01", "--template", "never_accessed", "--learner", "zoe"], "\"zoe\" is not enrolled"),
+        (
+            vec!["--course", "C01", "--template", "never_accessed", "--learner", "zoe"],
+            "\"zoe\" is not enrolled",
+        ),
         (vec!["--course", "C01", "--template", "virtual_class", "--all"], "unknown variable virtual_class"),
     ] {
         let (code, _, err) = run(&mut command(home.path(), &url, &cfg, &args)).await;
@@ -104,7 +117,8 @@ async fn json_report_and_exit_codes() {
 
     // SMTP server down: exit 3, the reminders wait for a retry; --resume sends them later.
     let down = write_config(home.path(), "mlefevre", "smtp", closed_port());
-    let (code, j, err) = run(&mut command(home.path(), &url, &down, &[&base[..], &["--all", "--force"]].concat())).await;
+    let (code, j, err) =
+        run(&mut command(home.path(), &url, &down, &[&base[..], &["--all", "--force"]].concat())).await;
     assert_eq!((code, j["will_retry"].as_u64()), (3, Some(3)), "{err}");
     let sink = Sink::start(Mode::Accept).await;
     let up = write_config(home.path(), "mlefevre", "smtp", sink.port);
@@ -113,7 +127,10 @@ async fn json_report_and_exit_codes() {
     assert_eq!(sink.count(), 3);
     // Text output for people.
     let out = command(home.path(), &url, &up, &["--resume"]).output().await.unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "sent 0, skipped 0, failed 0, will retry 0, uncertain 0");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "sent 0, skipped 0, failed 0, will retry 0, uncertain 0"
+    );
 }
 
 /// 1,000 learners in course BIG tutored by `tuteur`.
@@ -147,14 +164,14 @@ async fn crash_once(home: &Path, url: &str, store: &Store, rng: &mut Rng, run_no
     let sink = Sink::start(Mode::Accept).await;
     // A small pause before each "250 OK" widens the window where a kill lands between
     // the server taking a message and the database hearing about it.
-    sink.set_delay(Duration::from_micros(300));
+    sink.set_delay(Duration::from_micros(100));
     let cfg = write_config(home, "tuteur", "smtp", sink.port);
     let args = ["--course", "BIG", "--all", "--template", "never_accessed", "--json"];
     let mut child = command(home, url, &cfg, &args).stdout(std::process::Stdio::null()).spawn().unwrap();
     let started = Instant::now();
     if run_no.is_multiple_of(2) {
         // Anywhere: before, during or after the queueing, or mid-sending.
-        tokio::time::sleep(Duration::from_millis(rng.below(1500))).await;
+        tokio::time::sleep(Duration::from_millis(rng.below(1200))).await;
     } else {
         let target = 1 + rng.below(999) as usize;
         while sink.count() < target && started.elapsed() < Duration::from_secs(20) {
@@ -196,10 +213,9 @@ async fn crash_once(home: &Path, url: &str, store: &Store, rng: &mut Rng, run_no
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_dispatch_never_loses_nor_duplicates() {
-    let seed = std::env::var("TUTORAT_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1);
+    let seed = std::env::var("TUTORAT_KILL_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
+    });
     eprintln!("kill test seed: {seed} (TUTORAT_KILL_SEED to replay)");
     let mut rng = Rng(seed);
     let home = tempfile::tempdir().unwrap();
@@ -209,7 +225,11 @@ async fn killed_dispatch_never_loses_nor_duplicates() {
     let store = Store::connect(&target, &ConnectOptions::default()).await.unwrap();
     store.migrate("t").await.unwrap();
     big_course(&store).await;
-    tutorat::with_pool!(&store, |p| sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.map(|_| ())).unwrap();
+    tutorat::with_pool!(&store, |p| sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
     store.close().await;
     let started = Instant::now();
     let mut hits = Vec::new();
@@ -221,7 +241,10 @@ async fn killed_dispatch_never_loses_nor_duplicates() {
         hits.push(crash_once(home.path(), file.to_str().unwrap(), &s, &mut rng, run_no).await);
         s.close().await;
     }
-    eprintln!("20 SQLite runs in {:?}; (sent before the kill, uncertain) per run: {hits:?}", started.elapsed());
+    eprintln!(
+        "20 SQLite runs in {:?}; (sent before the kill, uncertain) per run: {hits:?}",
+        started.elapsed()
+    );
     assert!(hits.iter().any(|(n, _)| *n > 0 && *n < 1000), "no kill landed mid-sending: {hits:?}");
 
     // And once on PostgreSQL.

@@ -37,8 +37,11 @@ both!(refused_for_good_is_not_retried, |db| {
     assert_eq!(sink.count(), 1);
     assert_eq!(sink.received()[0].message_id(), {
         let sql = "SELECT message_id FROM reminders WHERE id = $1";
-        tutorat::with_pool!(&db.store, |p| sqlx::query_scalar::<_, String>(sql).bind(failed[0].id).fetch_one(p).await)
-            .unwrap()
+        tutorat::with_pool!(&db.store, |p| sqlx::query_scalar::<_, String>(sql)
+            .bind(failed[0].id)
+            .fetch_one(p)
+            .await)
+        .unwrap()
     });
 });
 
@@ -130,7 +133,14 @@ both!(interrupted_sends_become_uncertain, |db| {
     for (id, owner, age) in [(ids[0], dead, 0), (ids[1], live.clone(), 0), (ids[2], live, 601)] {
         let sql = "UPDATE reminders SET status = 'sending', tries = 1, claimed_by = $1, claimed_at = $2 WHERE id = $3";
         let at = now() - age;
-        tutorat::with_pool!(&db.store, |p| sqlx::query(sql).bind(&owner).bind(at).bind(id).execute(p).await.map(|_| ())).unwrap();
+        tutorat::with_pool!(&db.store, |p| sqlx::query(sql)
+            .bind(&owner)
+            .bind(at)
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|_| ()))
+        .unwrap();
     }
     let sink = Sink::start(Mode::Accept).await;
     let t = smtp(sink.port);
@@ -156,11 +166,22 @@ both!(interrupted_sends_become_uncertain, |db| {
     o.batch = Some(q.batch_id.clone());
     let s = dispatch(&db.store, &t, &w.tutor, &rem.identity(&w.tutor), &o, |_| {}, &cancel).await.unwrap();
     assert_eq!((s.sent, s.remaining, s.cancelled), (0, 2, true));
-    assert_eq!(db.store.cancel_queued_reminders(w.tutor.person_id(), Some(&q.batch_id), now()).await.unwrap(), 2);
+    assert_eq!(
+        db.store.cancel_queued_reminders(w.tutor.person_id(), Some(&q.batch_id), now()).await.unwrap(),
+        2
+    );
     let mut seen = Vec::new();
-    let s = dispatch(&db.store, &t, &w.tutor, &rem.identity(&w.tutor), &o, |p| seen.push(p.clone()), &CancelToken::new())
-        .await
-        .unwrap();
+    let s = dispatch(
+        &db.store,
+        &t,
+        &w.tutor,
+        &rem.identity(&w.tutor),
+        &o,
+        |p| seen.push(p.clone()),
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
     assert_eq!(s.sent, 0);
     assert!(seen.is_empty());
 });

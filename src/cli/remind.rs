@@ -17,8 +17,8 @@ use crate::locale::Locale;
 use crate::model::{EnrolmentStatus, Ts};
 use crate::reminders::compose::check_attachments;
 use crate::reminders::{
-    Attachment, CancelToken, Compose, Kind, Plan, PlanRequest, RemindError, Reminders, Rendered, Summary, Transport,
-    dispatch,
+    Attachment, CancelToken, Compose, Kind, Plan, PlanRequest, RemindError, Reminders, Rendered, Summary,
+    Transport, dispatch,
 };
 use crate::tui::text::clean;
 
@@ -64,7 +64,12 @@ pub const EXIT_ATTENTION: u8 = 3;
 
 fn user(e: RemindError) -> color_eyre::Report {
     match e {
-        RemindError::Store(s) if !matches!(s, crate::store::StoreError::Forbidden(_) | crate::store::StoreError::Invalid(_)) => {
+        RemindError::Store(s)
+            if !matches!(
+                s,
+                crate::store::StoreError::Forbidden(_) | crate::store::StoreError::Invalid(_)
+            ) =>
+        {
             color_eyre::eyre::eyre!(s)
         }
         e => UserError(e.to_string()).into(),
@@ -122,7 +127,13 @@ fn plan_json(plan: &Plan, loc: &Locale, rem: &Reminders) -> (Json, Json) {
     (Json::Array(to), Json::Array(skipped))
 }
 
-fn print_text(plan: Option<&Plan>, preview: Option<&Rendered>, s: Option<&Summary>, loc: &Locale, rem: &Reminders) {
+fn print_text(
+    plan: Option<&Plan>,
+    preview: Option<&Rendered>,
+    s: Option<&Summary>,
+    loc: &Locale,
+    rem: &Reminders,
+) {
     if let Some(plan) = plan {
         println!("To remind: {}   skipped: {}", plan.send.len(), plan.skipped.len());
         for r in &plan.send {
@@ -134,7 +145,11 @@ fn print_text(plan: Option<&Plan>, preview: Option<&Rendered>, s: Option<&Summar
         }
     }
     if let Some(m) = preview {
-        println!("\nSubject: {}\n\n{}", clean(&m.subject), m.body.lines().map(clean).collect::<Vec<_>>().join("\n"));
+        println!(
+            "\nSubject: {}\n\n{}",
+            clean(&m.subject),
+            m.body.lines().map(clean).collect::<Vec<_>>().join("\n")
+        );
     }
     if let Some(s) = s {
         println!(
@@ -144,7 +159,11 @@ fn print_text(plan: Option<&Plan>, preview: Option<&Rendered>, s: Option<&Summar
             s.failed,
             s.will_retry,
             s.uncertain,
-            if s.cancelled { format!(", interrupted with {} still queued", s.remaining) } else { String::new() }
+            if s.cancelled {
+                format!(", interrupted with {} still queued", s.remaining)
+            } else {
+                String::new()
+            }
         );
         if s.uncertain > 0 {
             println!("{}", loc.t("reminders.uncertain_hint"));
@@ -152,14 +171,19 @@ fn print_text(plan: Option<&Plan>, preview: Option<&Rendered>, s: Option<&Summar
     }
 }
 
-pub async fn run(p: &Prepared, a: &RemindArgs, demo: bool, data_dir: Option<PathBuf>, now: Ts) -> color_eyre::Result<u8> {
+pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts) -> color_eyre::Result<u8> {
     let loc = Locale::new(p.lang);
     if p.scope.person.is_none() {
-        return Err(UserError(format!("tutor {:?} is not in the database; use --tutor USERNAME", p.scope.username)).into());
+        return Err(UserError(format!(
+            "tutor {:?} is not in the database; use --tutor USERNAME",
+            p.scope.username
+        ))
+        .into());
     }
     let rem = Reminders::from_config(&p.config, p.lang).map_err(|e| UserError(e.to_string()))?;
-    let transport = Transport::from_config(&p.config, demo, data_dir.as_deref(), &|k| std::env::var(k).ok())
-        .map_err(|e| UserError(e.to_string()))?;
+    let transport =
+        Transport::from_config(&p.config, p.demo, p.data_dir.as_deref(), &|k| std::env::var(k).ok())
+            .map_err(|e| UserError(e.to_string()))?;
     let mut report = json!({"course": a.course, "template": a.template, "dry_run": a.dry_run, "forced": a.force,
                             "transport": transport.describe()});
     let mut plan = None;
@@ -167,22 +191,29 @@ pub async fn run(p: &Prepared, a: &RemindArgs, demo: bool, data_dir: Option<Path
         let short = a.course.clone().unwrap_or_default();
         let template = a.template.clone().unwrap_or_default();
         if !(a.never_accessed || a.not_started || a.all || !a.learner.is_empty()) {
-            return Err(UserError("say who: --never-accessed, --not-started, --learner USERNAME… or --all".into()).into());
+            return Err(UserError(
+                "say who: --never-accessed, --not-started, --learner USERNAME… or --all".into(),
+            )
+            .into());
         }
         if !rem.templates.contains(&template) {
             let names: Vec<String> = rem.templates.list().into_iter().map(|(i, _)| i.name).collect();
-            return Err(UserError(format!("unknown template {template:?}; available: {}", names.join(", "))).into());
+            return Err(
+                UserError(format!("unknown template {template:?}; available: {}", names.join(", "))).into()
+            );
         }
-        let (course_id, _) = p
-            .store
-            .course_by_shortname(&p.scope, &short)
-            .await?
-            .ok_or_else(|| UserError(format!("no course {short:?} among the courses {} tutors", p.scope.username)))?;
+        let (course_id, _) = p.store.course_by_shortname(&p.scope, &short).await?.ok_or_else(|| {
+            UserError(format!("no course {short:?} among the courses {} tutors", p.scope.username))
+        })?;
         let ids = select(p, a, course_id, &short).await?;
         let req = PlanRequest { enrolment_ids: ids, force: a.force, kind: Kind::for_template(&template) };
         let pl = rem.plan(&p.store, &p.scope, &req, now).await.map_err(user)?;
-        let attachments: Vec<Attachment> =
-            a.attach.iter().map(|f| Attachment::from_path(f)).collect::<Result<_, _>>().map_err(|e| UserError(e.to_string()))?;
+        let attachments: Vec<Attachment> = a
+            .attach
+            .iter()
+            .map(|f| Attachment::from_path(f))
+            .collect::<Result<_, _>>()
+            .map_err(|e| UserError(e.to_string()))?;
         check_attachments(&attachments).map_err(|e| UserError(e.to_string()))?;
         let compose = Compose { template, attachments, ..Compose::default() };
         let preview = match pl.send.first() {
@@ -204,6 +235,7 @@ pub async fn run(p: &Prepared, a: &RemindArgs, demo: bool, data_dir: Option<Path
         }
         if !pl.send.is_empty() {
             let q = rem.enqueue(&p.store, &p.scope, &pl, &compose, now).await.map_err(user)?;
+            tracing::info!(queued = q.queued, batch = %q.batch_id, "reminders queued");
             report["batch_id"] = json!(q.batch_id);
             report["queued"] = json!(q.queued);
             report["copy_queued"] = json!(q.copy);
@@ -218,12 +250,13 @@ pub async fn run(p: &Prepared, a: &RemindArgs, demo: bool, data_dir: Option<Path
         c.cancel();
     });
     let identity = rem.identity(&p.scope);
-    let mut s = dispatch(&p.store, &transport, &p.scope, &identity, &rem.dispatch_options(), |_| {}, &cancel).await?;
+    let mut s =
+        dispatch(&p.store, &transport, &p.scope, &identity, &rem.dispatch_options(), |_| {}, &cancel).await?;
     transport.shutdown().await;
     s.skipped = plan.as_ref().map(|pl| pl.skipped.len()).unwrap_or(0);
+    // "skipped" stays the list of skipped learners (its length is the count).
     for (k, v) in [
         ("sent", s.sent),
-        ("skipped", s.skipped),
         ("failed", s.failed),
         ("will_retry", s.will_retry),
         ("uncertain", s.uncertain),

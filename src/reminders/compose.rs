@@ -9,9 +9,9 @@ use minijinja::{Value, context};
 use serde::Serialize;
 
 use super::plan::{Plan, Recipient, SkipReason};
-use super::templates::{Rendered, TemplateError, TemplateProblem};
+use super::templates::{Compiled, Rendered, TemplateError, TemplateProblem};
 use super::{Kind, RemindError, Reminders};
-use crate::locale::{Lang, Locale};
+use crate::locale::Locale;
 use crate::model::Ts;
 use crate::model::time::{DisplayTz, days_between};
 use crate::store::Store;
@@ -42,7 +42,8 @@ impl Attachment {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        let filename = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
+        let filename =
+            path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
         Ok(Attachment { filename, bytes })
     }
 
@@ -124,12 +125,12 @@ fn domain_of(address: &str) -> Option<&str> {
 
 impl Reminders {
     fn date(&self, ts: Option<Ts>) -> String {
-        Locale::new(self.settings.lang).date(ts, self.settings.tz)
+        self.locale.date(ts, self.settings.tz)
     }
 
     /// The variables a template sees for one recipient (documented in the README).
     pub fn vars(&self, r: &Recipient, tutor: &Person, vc: Option<&VirtualClassVars>, now: Ts) -> Value {
-        let loc = Locale::new(self.settings.lang);
+        let loc = &self.locale;
         let platform = if self.settings.platform_name.trim().is_empty() {
             loc.t("reminders.platform_default").to_string()
         } else {
@@ -154,7 +155,12 @@ impl Reminders {
             },
         };
         if let Some(v) = vc {
-            let time = self.settings.tz.naive(v.starts_at).map(|d| d.format("%H:%M").to_string()).unwrap_or_default();
+            let time = self
+                .settings
+                .tz
+                .naive(v.starts_at)
+                .map(|d| d.format("%H:%M").to_string())
+                .unwrap_or_default();
             let vc = context! {
                 title => v.title.as_str(), date => self.date(Some(v.starts_at)), time => time,
                 duration => v.duration_min, link => v.link.as_str(),
@@ -164,19 +170,19 @@ impl Reminders {
         ctx
     }
 
-    /// The message as `recipient` would get it; errors name the template, line and variable.
-    pub fn preview(&self, scope: &Scope, recipient: &Recipient, c: &Compose, now: Ts) -> Result<Rendered, TemplateError> {
-        let nobody = Person {
+    fn sender_or_placeholder(scope: &Scope) -> Person {
+        scope.person.clone().unwrap_or_else(|| Person {
             id: -1,
             username: scope.username.clone(),
             firstname: String::new(),
             lastname: scope.username.clone(),
             email: None,
             is_admin: false,
-        };
-        let tutor = scope.person.as_ref().unwrap_or(&nobody);
-        let vars = self.vars(recipient, tutor, c.virtual_class.as_ref(), now);
-        self.templates.render(&c.template, &vars, c.edited_body.as_deref()).unwrap_or_else(|| {
+        })
+    }
+
+    fn compile(&self, c: &Compose) -> Result<Compiled, TemplateError> {
+        self.templates.compile(&c.template, c.edited_body.as_deref()).unwrap_or_else(|| {
             Err(TemplateError {
                 template: c.template.clone(),
                 part: "subject",
@@ -184,6 +190,18 @@ impl Reminders {
                 problem: TemplateProblem::UnknownTemplate,
             })
         })
+    }
+
+    /// The message as `recipient` would get it; errors name the template, line and variable.
+    pub fn preview(
+        &self,
+        scope: &Scope,
+        recipient: &Recipient,
+        c: &Compose,
+        now: Ts,
+    ) -> Result<Rendered, TemplateError> {
+        let tutor = Self::sender_or_placeholder(scope);
+        self.compile(c)?.render(&self.vars(recipient, &tutor, c.virtual_class.as_ref(), now))
     }
 
     /// Renders every message of the plan and queues them, with the copy to the tutor and
@@ -209,8 +227,9 @@ impl Reminders {
             .to_string();
         let mid = |n: usize| format!("<{batch_id}.{n}@{domain}>");
         let mut rows = Vec::with_capacity(plan.send.len() + 1);
+        let compiled = self.compile(c)?;
         for (n, r) in plan.send.iter().enumerate() {
-            let m = self.preview(scope, r, c, now)?;
+            let m = compiled.render(&self.vars(r, sender, c.virtual_class.as_ref(), now))?;
             rows.push(NewReminder {
                 message_id: mid(n),
                 enrolment_id: Some(r.enrolment_id),
@@ -244,14 +263,15 @@ impl Reminders {
                 kind: Kind::Copy.as_db(),
                 template: c.template.clone(),
                 recipient: to.clone(),
-                subject: copy_subject(self.settings.lang, &first.subject),
-                body: copy_body(self.settings.lang, self.settings.tz, plan, &first.body),
+                subject: self.locale.tf("reminders.copy_subject", &[("subject", &first.subject)]),
+                body: copy_body(&self.locale, self.settings.tz, plan, &first.body),
                 forced: false,
             }
         });
         let has_copy = copy.is_some();
         rows.extend(copy);
-        let (inserted, dropped) = store.enqueue_reminders(&batch_id, sender.id, rows, &attachments, since, now).await?;
+        let (inserted, dropped) =
+            store.enqueue_reminders(&batch_id, sender.id, rows, &attachments, since, now).await?;
         let skipped_now: Vec<(Recipient, SkipReason)> = dropped
             .iter()
             .filter_map(|(e, t)| {
@@ -264,14 +284,9 @@ impl Reminders {
     }
 }
 
-fn copy_subject(lang: Lang, subject: &str) -> String {
-    Locale::new(lang).tf("reminders.copy_subject", &[("subject", &subject)])
-}
-
 /// The tutor's copy: who it went to, who was skipped and why, then the message as the
 /// first recipient gets it.
-fn copy_body(lang: Lang, tz: DisplayTz, plan: &Plan, first_body: &str) -> String {
-    let loc = Locale::new(lang);
+fn copy_body(loc: &Locale, tz: DisplayTz, plan: &Plan, first_body: &str) -> String {
     let several_courses = plan.send.iter().any(|r| r.course_id != plan.send[0].course_id);
     let line = |r: &Recipient| {
         let course = if several_courses { format!(" [{}]", r.course_shortname) } else { String::new() };
@@ -285,7 +300,7 @@ fn copy_body(lang: Lang, tz: DisplayTz, plan: &Plan, first_body: &str) -> String
         out.push_str(&loc.tn("reminders.copy_skipped", plan.skipped.len() as i64));
         out.push('\n');
         for (r, why) in &plan.skipped {
-            out.push_str(&format!("- {} ({})\n", r.name, why.describe(&loc, tz)));
+            out.push_str(&format!("- {} ({})\n", r.name, why.describe(loc, tz)));
         }
     }
     out.push('\n');
@@ -302,7 +317,10 @@ mod tests {
     #[test]
     fn attachment_limit_and_types() {
         let a = |n: &str, len: usize| Attachment { filename: n.into(), bytes: vec![0; len] };
-        assert_eq!(check_attachments(&[a("a.pdf", 1024 * 1024), a("b.pdf", 1024 * 1024)]), Ok(2 * 1024 * 1024));
+        assert_eq!(
+            check_attachments(&[a("a.pdf", 1024 * 1024), a("b.pdf", 1024 * 1024)]),
+            Ok(2 * 1024 * 1024)
+        );
         assert_eq!(
             check_attachments(&[a("a.pdf", 1024 * 1024), a("b.pdf", 1024 * 1024 + 1)]),
             Err(AttachmentError::TooLarge { total: 2 * 1024 * 1024 + 1, limit: MAX_ATTACHMENTS_BYTES })

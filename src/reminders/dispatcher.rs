@@ -90,18 +90,17 @@ fn hostname() -> String {
 /// that got the same pid, as in a container). Elsewhere we cannot know: the lease decides.
 pub fn owner_is_dead(owner: &str) -> bool {
     let mut parts = owner.rsplitn(3, ':');
-    let (Some(nonce), Some(pid), Some(host)) = (parts.next(), parts.next(), parts.next()) else {
+    let (Some(_nonce), Some(pid), Some(host)) = (parts.next(), parts.next(), parts.next()) else {
         return false;
     };
-    if host != hostname() || !std::path::Path::new("/proc/self").exists() {
+    if host != hostname() || pid.parse::<u32>().is_err() || !std::path::Path::new("/proc/self").exists() {
         return false;
     }
     let me = process_owner();
     if owner == me {
         return false;
     }
-    let mine = me.rsplitn(3, ':').nth(1) == Some(pid);
-    let _ = nonce;
+    let mine = me.rsplit(':').nth(1) == Some(pid);
     mine || !std::path::Path::new("/proc").join(pid).exists()
 }
 
@@ -128,8 +127,10 @@ pub async fn dispatch<F: FnMut(&Progress) + Send>(
     let started = Instant::now();
     let sender = scope.person.as_ref().ok_or_else(|| RemindError::NoSender(scope.username.clone()))?;
     let owner = process_owner();
-    let mut summary =
-        Summary { recovered: store.recover_interrupted(now(), opts.lease_secs, owner_is_dead).await?, ..Summary::default() };
+    let mut summary = Summary {
+        recovered: store.recover_interrupted(now(), opts.lease_secs, owner_is_dead).await?,
+        ..Summary::default()
+    };
     let mut p = Progress::default();
     let mut seen: HashSet<i64> = HashSet::new();
     let mut attachments: HashMap<String, Vec<StoredAttachment>> = HashMap::new();
@@ -205,12 +206,37 @@ pub async fn dispatch<F: FnMut(&Progress) + Send>(
     let counts = store.reminder_counts(sender.id, None).await?;
     summary.uncertain = counts.get("uncertain").copied().unwrap_or(0) as usize;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(sent = summary.sent, failed = summary.failed, will_retry = summary.will_retry,
+        uncertain = summary.uncertain, elapsed_ms = summary.elapsed_ms, transport = %transport.describe(),
+        "reminders dispatched");
     Ok(summary)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reminders::{Compose, Plan, PlanRequest, Reminders};
+
+    /// The dashboard runs these in `tokio::spawn`: their futures must be `Send`.
+    #[allow(dead_code, clippy::too_many_arguments)]
+    fn futures_are_send(
+        store: Store,
+        t: Transport,
+        scope: Scope,
+        id: Identity,
+        o: DispatchOptions,
+        r: Reminders,
+        req: PlanRequest,
+        plan: Plan,
+    ) {
+        fn send<T: Send + 'static>(_: T) {}
+        let (s2, sc2, r2) = (store.clone(), scope.clone(), r.clone());
+        send(async move { dispatch(&store, &t, &scope, &id, &o, |_| {}, &CancelToken::new()).await });
+        send(async move {
+            let _ = r2.plan(&s2, &sc2, &req, 0).await;
+            r2.enqueue(&s2, &sc2, &plan, &Compose::default(), 0).await
+        });
+    }
 
     #[test]
     fn backoff_steps_then_repeats() {

@@ -26,7 +26,9 @@ pub fn build(out: &Outgoing, id: &Identity, attachments: &[StoredAttachment]) ->
         .to(Mailbox::new(None, addr(&out.recipient)?))
         .subject(out.subject.clone())
         .date_now();
-    if let Some(r) = id.reply_to.as_deref().filter(|r| !r.trim().is_empty() && r.trim() != id.from_address.trim()) {
+    if let Some(r) =
+        id.reply_to.as_deref().filter(|r| !r.trim().is_empty() && r.trim() != id.from_address.trim())
+    {
         b = b.reply_to(Mailbox::new(None, addr(r)?));
     }
     let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(out.body.clone());

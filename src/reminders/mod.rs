@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::locale::Lang;
+use crate::locale::{Lang, Locale};
 use crate::model::Ts;
 use crate::model::time::DisplayTz;
 use crate::store::StoreError;
@@ -139,6 +139,8 @@ pub enum RemindError {
     NoSender(String),
     #[error("nobody to send to")]
     NothingToSend,
+    #[error("{0}")]
+    Config(String),
 }
 
 /// The reminder settings resolved from the configuration, plus the loaded templates.
@@ -146,6 +148,8 @@ pub enum RemindError {
 pub struct Reminders {
     pub settings: Settings,
     pub templates: Templates,
+    /// The catalogue of `settings.lang` (dates and the copy's wording), parsed once.
+    pub locale: Locale,
 }
 
 #[derive(Clone, Debug)]
@@ -169,9 +173,16 @@ pub struct Settings {
 
 impl Reminders {
     /// `ui_lang` is the interface language, used when `[reminders] language` is `auto`.
-    pub fn from_config(cfg: &Config, ui_lang: Lang) -> Result<Reminders, TemplateError> {
+    pub fn from_config(cfg: &Config, ui_lang: Lang) -> Result<Reminders, RemindError> {
         let r = &cfg.reminders;
-        let lang = Lang::from_setting(&r.language).ok().flatten().unwrap_or(ui_lang);
+        let lang = match Lang::from_setting(&r.language) {
+            Ok(l) => l.unwrap_or(ui_lang),
+            Err(bad) => {
+                return Err(RemindError::Config(format!(
+                    "unknown language {bad:?} in [reminders] language: use auto, fr or en"
+                )));
+            }
+        };
         let tz = DisplayTz::parse(&cfg.display.timezone).unwrap_or(DisplayTz::Local);
         let dir = Some(r.templates_dir.trim()).filter(|d| !d.is_empty()).map(PathBuf::from);
         let templates = Templates::load(lang, dir.as_deref())?;
@@ -189,7 +200,7 @@ impl Reminders {
             lang,
             tz,
         };
-        Ok(Reminders { settings, templates })
+        Ok(Reminders { settings, templates, locale: Locale::new(lang) })
     }
 
     /// The options a dispatch of this configuration runs with.
@@ -213,7 +224,10 @@ impl Reminders {
                 .filter(|a| !a.is_empty())
                 .or_else(|| email.clone())
                 .unwrap_or_else(|| "tutorat@localhost".into()),
-            from_name: Some(self.settings.from_name.clone()).filter(|n| !n.is_empty()).or(name).unwrap_or_default(),
+            from_name: Some(self.settings.from_name.clone())
+                .filter(|n| !n.is_empty())
+                .or(name)
+                .unwrap_or_default(),
             reply_to: email,
         }
     }
@@ -227,13 +241,29 @@ pub async fn retry(store: &crate::store::Store, scope: &Scope, id: i64, now: Ts)
 }
 
 /// The tutor checked that an uncertain reminder did arrive: marks it sent.
-pub async fn confirm_sent(store: &crate::store::Store, scope: &Scope, id: i64, now: Ts) -> Result<(), StoreError> {
+pub async fn confirm_sent(
+    store: &crate::store::Store,
+    scope: &Scope,
+    id: i64,
+    now: Ts,
+) -> Result<(), StoreError> {
     store.confirm_reminder(scope, id, now).await
 }
 
 /// Cancels a queued, failed or uncertain reminder: it will not be sent.
 pub async fn cancel(store: &crate::store::Store, scope: &Scope, id: i64, now: Ts) -> Result<(), StoreError> {
     store.cancel_reminder(scope, id, now).await
+}
+
+/// The Relances tab: newest first, at most `limit` rows, optionally of one status. Text
+/// comes from the database: clean it before drawing.
+pub async fn reminder_log(
+    store: &crate::store::Store,
+    scope: &Scope,
+    status: Option<Status>,
+    limit: i64,
+) -> Result<Vec<crate::store::reminders::ReminderLogRow>, StoreError> {
+    store.reminder_log(scope, status.map(Status::as_db), limit).await
 }
 
 /// Matches `*`-globs, case-insensitively (fictitious e-mail patterns).
@@ -273,6 +303,16 @@ mod tests {
         assert!(glob_match("*@example.*", "a@example.org"));
         assert!(glob_match("*", ""));
         assert!(!glob_match("a", ""));
+    }
+
+    #[test]
+    fn template_language() {
+        let mut c = Config::default();
+        assert_eq!(Reminders::from_config(&c, Lang::Fr).unwrap().settings.lang, Lang::Fr);
+        c.reminders.language = "en".into();
+        assert_eq!(Reminders::from_config(&c, Lang::Fr).unwrap().settings.lang, Lang::En);
+        c.reminders.language = "de".into();
+        assert!(matches!(Reminders::from_config(&c, Lang::Fr), Err(RemindError::Config(_))));
     }
 
     #[test]

@@ -57,7 +57,9 @@ pub enum SkipReason {
     Fictitious,
     /// The account or the enrolment is suspended.
     Suspended,
-    RecentlyReminded { last_at: Ts },
+    RecentlyReminded {
+        last_at: Ts,
+    },
 }
 
 impl SkipReason {
@@ -131,7 +133,13 @@ impl Reminders {
     /// Splits the requested learners into those who will get the message and those
     /// skipped, with the reason. Fails if one of them is in a course the tutor does not
     /// tutor, or does not exist.
-    pub async fn plan(&self, store: &Store, scope: &Scope, req: &PlanRequest, now: Ts) -> Result<Plan, RemindError> {
+    pub async fn plan(
+        &self,
+        store: &Store,
+        scope: &Scope,
+        req: &PlanRequest,
+        now: Ts,
+    ) -> Result<Plan, RemindError> {
         let sender = scope.person.as_ref().ok_or_else(|| RemindError::NoSender(scope.username.clone()))?;
         let mut seen = HashSet::new();
         let ids: Vec<i64> = req.enrolment_ids.iter().copied().filter(|id| seen.insert(*id)).collect();
@@ -147,11 +155,16 @@ impl Reminders {
         let mut recent: HashMap<i64, Ts> = HashMap::new();
         for c in courses {
             if !store.can_see_course(scope, c).await? {
-                return Err(StoreError::Forbidden(format!("{} does not tutor course {c}", scope.username)).into());
+                return Err(
+                    StoreError::Forbidden(format!("{} does not tutor course {c}", scope.username)).into()
+                );
             }
-            recent.extend(store.last_reminded(c, req.kind.as_db()).await?.into_iter().filter(|(_, t)| *t > since));
+            recent.extend(
+                store.last_reminded(c, req.kind.as_db()).await?.into_iter().filter(|(_, t)| *t > since),
+            );
         }
-        let mut plan = Plan { kind: req.kind, force: req.force, send: Vec::new(), skipped: Vec::new(), copy_to: None };
+        let mut plan =
+            Plan { kind: req.kind, force: req.force, send: Vec::new(), skipped: Vec::new(), copy_to: None };
         for id in ids {
             let Some(row) = by_id.remove(&id) else { continue };
             let skip = if row.suspended || !row.active {

@@ -150,27 +150,44 @@ fn undefined_name(e: &minijinja::Error) -> Option<String> {
     Some(d[start..start + len].to_string())
 }
 
-fn render_part(
+fn template_error(
     template: &str,
     part: &'static str,
-    src: &str,
     first_line: usize,
-    vars: &Value,
-) -> Result<String, TemplateError> {
-    let env = environment();
-    let out = env.template_from_named_str(part, src).and_then(|t| t.render(vars));
-    out.map_err(|e| {
-        let problem = match (e.kind(), undefined_name(&e)) {
-            (ErrorKind::UndefinedError, Some(v)) => TemplateProblem::UnknownVariable(v),
-            _ => TemplateProblem::Syntax(e.detail().unwrap_or(&e.kind().to_string()).to_string()),
+    e: &minijinja::Error,
+) -> TemplateError {
+    let problem = match (e.kind(), undefined_name(e)) {
+        (ErrorKind::UndefinedError, Some(v)) => TemplateProblem::UnknownVariable(v),
+        _ => TemplateProblem::Syntax(e.detail().unwrap_or(&e.kind().to_string()).to_string()),
+    };
+    TemplateError {
+        template: template.to_string(),
+        part,
+        line: e.line().map(|l| l + first_line - 1),
+        problem,
+    }
+}
+
+/// A template compiled once, rendered for many recipients (a thousand renders of one
+/// compiled template instead of a thousand parses).
+pub struct Compiled {
+    env: Environment<'static>,
+    name: String,
+    body_name: String,
+    body_line: usize,
+}
+
+impl Compiled {
+    pub fn render(&self, vars: &Value) -> Result<Rendered, TemplateError> {
+        let part = |p: &'static str, first: usize, tname: &str| -> Result<String, TemplateError> {
+            let t = self.env.get_template(p).map_err(|e| template_error(tname, p, first, &e))?;
+            t.render(vars).map_err(|e| template_error(tname, p, first, &e))
         };
-        TemplateError {
-            template: template.to_string(),
-            part,
-            line: e.line().map(|l| l + first_line - 1),
-            problem,
-        }
-    })
+        // A subject is one line: a template that yields several is cut at the first break.
+        let subject = part("subject", 1, &self.name)?.lines().next().unwrap_or("").trim().to_string();
+        let body = part("body", self.body_line, &self.body_name)?;
+        Ok(Rendered { subject, body })
+    }
 }
 
 impl Templates {
@@ -191,7 +208,9 @@ impl Templates {
             })?;
             for entry in listing.flatten() {
                 let path = entry.path();
-                let Some(name) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else { continue };
+                let Some(name) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else {
+                    continue;
+                };
                 if path.extension().and_then(|e| e.to_str()) != Some("txt") || name.starts_with('.') {
                     continue;
                 }
@@ -217,7 +236,8 @@ impl Templates {
             .map(|(name, s)| match s {
                 Ok(s) => (s.info.clone(), None),
                 Err(e) => {
-                    let info = TemplateInfo { name: name.clone(), title: name.clone(), origin: String::new() };
+                    let info =
+                        TemplateInfo { name: name.clone(), title: name.clone(), origin: String::new() };
                     (info, Some(e.clone()))
                 }
             })
@@ -237,24 +257,35 @@ impl Templates {
         self.entries.get(name).and_then(|r| r.as_ref().ok()).map(|s| s.body.as_str())
     }
 
-    /// Renders template `name` with `vars`; `edited_body` (the tutor's edit of the body
-    /// source, same syntax and variables) replaces the template's body. `None`: no such
-    /// template.
-    pub fn render(&self, name: &str, vars: &Value, edited_body: Option<&str>) -> Option<Result<Rendered, TemplateError>> {
+    /// Compiles template `name` (its body replaced by `edited_body`, the tutor's edit of
+    /// the body source, same syntax and variables). `None`: no such template.
+    pub fn compile(&self, name: &str, edited_body: Option<&str>) -> Option<Result<Compiled, TemplateError>> {
         let src = match self.get(name)? {
             Ok(s) => s,
             Err(e) => return Some(Err(e)),
         };
-        let subject = match render_part(name, "subject", &src.subject, 1, vars) {
-            // A subject is one line: a template that yields several is cut at the first break.
-            Ok(s) => s.lines().next().unwrap_or("").trim().to_string(),
-            Err(e) => return Some(Err(e)),
+        let mut env = environment();
+        if let Err(e) = env.add_template_owned("subject", src.subject.clone()) {
+            return Some(Err(template_error(name, "subject", 1, &e)));
+        }
+        let (body, body_name, body_line) = match edited_body {
+            Some(b) => (b.to_string(), "edited body".to_string(), 1),
+            None => (src.body.clone(), name.to_string(), src.body_line),
         };
-        let body = match edited_body {
-            Some(b) => render_part("edited body", "body", b, 1, vars),
-            None => render_part(name, "body", &src.body, src.body_line, vars),
-        };
-        Some(body.map(|body| Rendered { subject, body }))
+        if let Err(e) = env.add_template_owned("body", body) {
+            return Some(Err(template_error(&body_name, "body", body_line, &e)));
+        }
+        Some(Ok(Compiled { env, name: name.to_string(), body_name, body_line }))
+    }
+
+    /// Renders template `name` with `vars` (see [`Templates::compile`]).
+    pub fn render(
+        &self,
+        name: &str,
+        vars: &Value,
+        edited_body: Option<&str>,
+    ) -> Option<Result<Rendered, TemplateError>> {
+        Some(self.compile(name, edited_body)?.and_then(|c| c.render(vars)))
     }
 }
 
@@ -290,14 +321,17 @@ mod tests {
             // The announcement needs the virtual class: strict mode names what is missing.
             let e = t.render("virtual_class", &vars(), None).unwrap().unwrap_err();
             assert_eq!(e.part, "subject");
-            assert!(matches!(&e.problem, TemplateProblem::UnknownVariable(v) if v.starts_with("virtual_class")));
+            assert!(
+                matches!(&e.problem, TemplateProblem::UnknownVariable(v) if v.starts_with("virtual_class"))
+            );
         }
     }
 
     #[test]
     fn unknown_variable_is_named_with_its_line() {
         let t = Templates::load(Lang::En, None).unwrap();
-        let e = t.render("never_accessed", &vars(), Some("Hi {{ learner.firstname }},\n\n{{ learner.nmae }}\n"));
+        let e =
+            t.render("never_accessed", &vars(), Some("Hi {{ learner.firstname }},\n\n{{ learner.nmae }}\n"));
         let e = e.unwrap().unwrap_err();
         assert_eq!(e.problem, TemplateProblem::UnknownVariable("learner.nmae".into()));
         assert_eq!(e.line, Some(3));
@@ -311,7 +345,11 @@ mod tests {
     fn user_folder_adds_overrides_and_reports_bad_files() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("fr")).unwrap();
-        std::fs::write(dir.path().join("fr/not_started.txt"), "Subject: Hop {{ course.shortname }}\nTitle: Mon modèle\n\nCorps {{ learner.username }}\n").unwrap();
+        std::fs::write(
+            dir.path().join("fr/not_started.txt"),
+            "Subject: Hop {{ course.shortname }}\nTitle: Mon modèle\n\nCorps {{ learner.username }}\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("fr/broken.txt"), "Bonjour\n").unwrap();
         std::fs::write(dir.path().join("fr/bad_var.txt"), "Subject: x\n\nA\nB {{ nope }}\n").unwrap();
         let t = Templates::load(Lang::Fr, Some(dir.path())).unwrap();

@@ -48,7 +48,9 @@ pub struct SmtpSession {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
-    #[error("[smtp] username is set but the environment variable {var} (named by [smtp] password_env) is empty")]
+    #[error(
+        "[smtp] username is set but the environment variable {var} (named by [smtp] password_env) is empty"
+    )]
     MissingPassword { var: String },
     #[error("[smtp] host {host:?} is not usable: {reason}")]
     BadHost { host: String, reason: String },
@@ -108,7 +110,10 @@ fn after_data(e: &SmtpError) -> SendError {
     }
 }
 
-async fn timed<T>(d: Duration, f: impl Future<Output = Result<T, SmtpError>>) -> Result<T, Option<SmtpError>> {
+async fn timed<T>(
+    d: Duration,
+    f: impl Future<Output = Result<T, SmtpError>>,
+) -> Result<T, Option<SmtpError>> {
     match tokio::time::timeout(d, f).await {
         Ok(r) => r.map_err(Some),
         Err(_) => Err(None),
@@ -117,21 +122,34 @@ async fn timed<T>(d: Duration, f: impl Future<Output = Result<T, SmtpError>>) ->
 
 impl SmtpSession {
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
-        let down = |m: String| SendError::Transient(format!("could not reach the server {}: {m}", self.label));
+        let down =
+            |m: String| SendError::Transient(format!("could not reach the server {}: {m}", self.label));
         let hello = ClientId::default();
         let tls = || TlsParameters::new(self.host.clone()).map_err(|e| down(text(&e)));
         let setup = async {
             let mut conn = if self.tls == SmtpTls::Tls {
-                AsyncSmtpConnection::connect_tokio1((self.host.as_str(), self.port), Some(self.timeout), &hello, Some(tls()?), None)
+                AsyncSmtpConnection::connect_tokio1(
+                    (self.host.as_str(), self.port),
+                    Some(self.timeout),
+                    &hello,
+                    Some(tls()?),
+                    None,
+                )
+                .await
+                .map_err(|e| down(text(&e)))?
+            } else {
+                let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
+                    .await
+                    .map_err(|e| down(e.to_string()))?;
+                tcp.set_nodelay(true).map_err(|e| down(e.to_string()))?;
+                AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello)
                     .await
                     .map_err(|e| down(text(&e)))?
-            } else {
-                let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port)).await.map_err(|e| down(e.to_string()))?;
-                tcp.set_nodelay(true).map_err(|e| down(e.to_string()))?;
-                AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello).await.map_err(|e| down(text(&e)))?
             };
             if self.tls == SmtpTls::Starttls {
-                conn.starttls(tls()?, &hello).await.map_err(|e| down(format!("STARTTLS failed: {}", text(&e))))?;
+                conn.starttls(tls()?, &hello)
+                    .await
+                    .map_err(|e| down(format!("STARTTLS failed: {}", text(&e))))?;
             }
             if let Some(c) = &self.credentials {
                 conn.auth(&[Mechanism::Plain, Mechanism::Login], c).await.map_err(|e| before_data(&e))?;
@@ -297,7 +315,9 @@ impl Transport {
             Transport::Outbox { dir } => {
                 let name = outbox_file_name(message_id, created_at);
                 let tmp = dir.join(format!(".{name}.tmp"));
-                let fail = |e: std::io::Error| SendError::Transient(format!("cannot write to the outbox {}: {e}", dir.display()));
+                let fail = |e: std::io::Error| {
+                    SendError::Transient(format!("cannot write to the outbox {}: {e}", dir.display()))
+                };
                 tokio::fs::write(&tmp, message.formatted()).await.map_err(fail)?;
                 // The rename is atomic: a reader never sees half a message.
                 tokio::fs::rename(&tmp, dir.join(name)).await.map_err(fail)

@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod courses;
 pub mod demo;
 pub mod learners;
+pub mod outbox;
 pub mod people;
 pub mod reminders;
 pub mod report;

@@ -1,8 +1,5 @@
-//! The reminder outbox: recipients, the queue, claims, outcomes and the log.
-//!
-//! Every state change is one statement guarded by the state it expects
-//! (`WHERE id = $1 AND status = …`), so several processes on one database never both
-//! claim a message: the loser sees 0 rows affected.
+//! Reminders in the database: recipients' data, queueing a sending (one transaction),
+//! attachments and the log. The states a queued message goes through: `outbox.rs`.
 
 use std::collections::HashMap;
 
@@ -11,7 +8,7 @@ use sqlx::QueryBuilder;
 
 use super::bulk::Tx;
 use super::people::Scope;
-use super::{Result, Store, StoreError};
+use super::{Result, Store};
 use crate::model::Ts;
 use crate::{row, with_pool, with_txc};
 
@@ -121,14 +118,6 @@ impl ReminderLogRow {
     }
 }
 
-/// The status of a reminder the dashboard may see: an admin all, a tutor those they sent
-/// or of courses they tutor.
-const VISIBLE_STATUS: &str = "
-SELECT r.status FROM reminders r
-WHERE r.id = $3 AND ($1 OR r.sender_id = $2
-       OR COALESCE(r.course_id, (SELECT e2.course_id FROM enrolments e2 WHERE e2.id = r.enrolment_id))
-          IN (SELECT ct.course_id FROM course_tutors ct WHERE ct.person_id = $2))";
-
 const LOG: &str = "
 SELECT r.id, r.created_at, r.updated_at, r.sent_at, r.next_try_at, r.batch_id, r.sender_id,
        s.firstname || ' ' || s.lastname AS sender_name, r.enrolment_id,
@@ -155,38 +144,6 @@ WHERE e.course_id = $1 AND r.kind = $2 AND r.status <> 'cancelled'
   AND NOT (r.status = 'failed' AND r.next_try_at IS NULL)
 GROUP BY r.enrolment_id";
 
-const DUE: &str = "
-SELECT id FROM reminders
-WHERE sender_id = $1 AND ($2 IS NULL OR batch_id = $2)
-  AND (status = 'queued' OR (status = 'failed' AND next_try_at IS NOT NULL AND next_try_at <= $3))
-ORDER BY id";
-
-const CLAIM: &str = "
-UPDATE reminders SET status = 'sending', tries = tries + 1, claimed_at = $2, claimed_by = $3,
-       updated_at = $2
-WHERE id = $1
-  AND (status = 'queued' OR (status = 'failed' AND next_try_at IS NOT NULL AND next_try_at <= $2))
-RETURNING id, message_id, batch_id, kind, recipient, subject, body, tries, created_at";
-
-// A send this process claimed may meanwhile have been marked uncertain by another one
-// (lease expired); the outcome we know wins.
-const MARK_SENT: &str = "
-UPDATE reminders SET status = 'sent', sent_at = $2, updated_at = $2, error = NULL, next_try_at = NULL
-WHERE id = $1 AND claimed_by = $3 AND status IN ('sending', 'uncertain')";
-
-const MARK_FAILED: &str = "
-UPDATE reminders SET status = 'failed', error = $2, next_try_at = $3, updated_at = $4
-WHERE id = $1 AND claimed_by = $5 AND status IN ('sending', 'uncertain')";
-
-const SENDING: &str = "SELECT id, claimed_by, claimed_at FROM reminders WHERE status = 'sending'";
-
-const MARK_UNCERTAIN: &str = "
-UPDATE reminders SET status = 'uncertain', error = $2, updated_at = $3, next_try_at = NULL
-WHERE id = $1 AND status = 'sending' AND COALESCE(claimed_by, '') = $4";
-
-pub const INTERRUPTED: &str =
-    "interrupted while sending: it may or may not have been delivered; confirm it or resend it";
-
 impl Store {
     /// Recipients' data for a set of enrolments (unknown ids are simply absent).
     pub async fn reminder_recipients(&self, ids: &[i64]) -> Result<Vec<RecipientRow>> {
@@ -208,8 +165,11 @@ impl Store {
 
     /// Per enrolment of the course, when it was last reminded with this kind.
     pub async fn last_reminded(&self, course_id: i64, kind: &str) -> Result<HashMap<i64, Ts>> {
-        let rows: Vec<(i64, Option<Ts>)> =
-            with_pool!(self, |p| sqlx::query_as(LAST_REMINDED).bind(course_id).bind(kind).fetch_all(p).await)?;
+        let rows: Vec<(i64, Option<Ts>)> = with_pool!(self, |p| sqlx::query_as(LAST_REMINDED)
+            .bind(course_id)
+            .bind(kind)
+            .fetch_all(p)
+            .await)?;
         Ok(rows.into_iter().filter_map(|(e, t)| t.map(|t| (e, t))).collect())
     }
 
@@ -233,8 +193,11 @@ impl Store {
             sqlx::query("SELECT pg_advisory_xact_lock(7261001)").execute(&mut **t).await?;
         }
         let mut dropped = Vec::new();
-        let mut courses: Vec<(i64, &'static str)> =
-            rows.iter().filter(|r| !r.forced && r.enrolment_id.is_some()).map(|r| (r.course_id, r.kind)).collect();
+        let mut courses: Vec<(i64, &'static str)> = rows
+            .iter()
+            .filter(|r| !r.forced && r.enrolment_id.is_some())
+            .map(|r| (r.course_id, r.kind))
+            .collect();
         courses.sort_unstable();
         courses.dedup();
         let mut recent: HashMap<i64, Ts> = HashMap::new();
@@ -244,7 +207,9 @@ impl Store {
                 .bind(kind)
                 .fetch_all(c)
                 .await)?;
-            recent.extend(found.into_iter().filter_map(|(e, t)| t.filter(|t| *t > recent_since).map(|t| (e, t))));
+            recent.extend(
+                found.into_iter().filter_map(|(e, t)| t.filter(|t| *t > recent_since).map(|t| (e, t))),
+            );
         }
         let rows: Vec<NewReminder> = rows
             .into_iter()
@@ -258,7 +223,8 @@ impl Store {
             .collect();
         // Nothing left for a learner: do not send the tutor a copy of nothing.
         let learners = rows.iter().filter(|r| r.enrolment_id.is_some()).count();
-        let rows: Vec<NewReminder> = rows.into_iter().filter(|r| learners > 0 || r.enrolment_id.is_some()).collect();
+        let rows: Vec<NewReminder> =
+            rows.into_iter().filter(|r| learners > 0 || r.enrolment_id.is_some()).collect();
         let values: Vec<_> = rows
             .iter()
             .map(|r| {
@@ -328,105 +294,12 @@ impl Store {
         Ok(with_pool!(self, |p| sqlx::query_as(SQL).bind(batch_id).fetch_all(p).await)?)
     }
 
-    /// Ids this sender should send now (queued, or failed and due again), oldest first.
-    pub async fn due_reminders(&self, sender_id: i64, batch: Option<&str>, now: Ts) -> Result<Vec<i64>> {
-        Ok(with_pool!(self, |p| sqlx::query_scalar(DUE).bind(sender_id).bind(batch).bind(now).fetch_all(p).await)?)
-    }
-
-    /// When this sender's next failed message is due for another try.
-    pub async fn next_retry_at(&self, sender_id: i64) -> Result<Option<Ts>> {
-        const SQL: &str = "SELECT MIN(next_try_at) FROM reminders WHERE sender_id = $1 AND status = 'failed'";
-        Ok(with_pool!(self, |p| sqlx::query_scalar(SQL).bind(sender_id).fetch_one(p).await)?)
-    }
-
-    /// Takes a message to send it, committed before the server is contacted. `None`: another
-    /// process has it, or it is no longer due.
-    pub async fn claim_reminder(&self, id: i64, owner: &str, now: Ts) -> Result<Option<Outgoing>> {
-        Ok(with_pool!(self, |p| sqlx::query_as(CLAIM).bind(id).bind(now).bind(owner).fetch_optional(p).await)?)
-    }
-
-    pub async fn mark_reminder_sent(&self, id: i64, owner: &str, now: Ts) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(MARK_SENT)
-            .bind(id)
-            .bind(now)
-            .bind(owner)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
-        Ok(n == 1)
-    }
-
-    /// `next_try_at`: when to try again; `None`: failed for good.
-    pub async fn mark_reminder_failed(
+    pub async fn reminder_log(
         &self,
-        id: i64,
-        owner: &str,
-        error: &str,
-        next_try_at: Option<Ts>,
-        now: Ts,
-    ) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(MARK_FAILED)
-            .bind(id)
-            .bind(error)
-            .bind(next_try_at)
-            .bind(now)
-            .bind(owner)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
-        Ok(n == 1)
-    }
-
-    /// The server got the whole message but never answered: the tutor will decide.
-    pub async fn mark_reminder_uncertain(&self, id: i64, owner: &str, error: &str, now: Ts) -> Result<bool> {
-        const SQL: &str = "UPDATE reminders SET status = 'uncertain', error = $2, next_try_at = NULL, updated_at = $3
-            WHERE id = $1 AND claimed_by = $4 AND status = 'sending'";
-        let n = with_pool!(self, |p| sqlx::query(SQL)
-            .bind(id)
-            .bind(error)
-            .bind(now)
-            .bind(owner)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
-        Ok(n == 1)
-    }
-
-    /// Marks `uncertain` the sends whose process is gone: `is_dead(claimed_by)` says so for
-    /// certain (same machine, process ended), or the claim is older than `lease_secs`.
-    pub async fn recover_interrupted(&self, now: Ts, lease_secs: i64, is_dead: impl Fn(&str) -> bool) -> Result<usize> {
-        let rows: Vec<(i64, Option<String>, Option<Ts>)> =
-            with_pool!(self, |p| sqlx::query_as(SENDING).fetch_all(p).await)?;
-        let mut n = 0;
-        for (id, owner, at) in rows {
-            let owner = owner.unwrap_or_default();
-            let expired = at.is_none_or(|t| t + lease_secs < now);
-            if !(expired || is_dead(&owner)) {
-                continue;
-            }
-            n += with_pool!(self, |p| sqlx::query(MARK_UNCERTAIN)
-                .bind(id)
-                .bind(INTERRUPTED)
-                .bind(now)
-                .bind(&owner)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()))? as usize;
-        }
-        Ok(n)
-    }
-
-    /// Count of this sender's messages per status (for summaries).
-    pub async fn reminder_counts(&self, sender_id: i64, batch: Option<&str>) -> Result<HashMap<String, i64>> {
-        const SQL: &str = "SELECT status, COUNT(*) FROM reminders \
-                           WHERE sender_id = $1 AND ($2 IS NULL OR batch_id = $2) GROUP BY status";
-        let rows: Vec<(String, i64)> =
-            with_pool!(self, |p| sqlx::query_as(SQL).bind(sender_id).bind(batch).fetch_all(p).await)?;
-        Ok(rows.into_iter().collect())
-    }
-
-    /// The Relances tab: newest first, at most `limit` rows, optionally of one status.
-    pub async fn reminder_log(&self, scope: &Scope, status: Option<&str>, limit: i64) -> Result<Vec<ReminderLogRow>> {
+        scope: &Scope,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ReminderLogRow>> {
         Ok(with_pool!(self, |p| sqlx::query_as(LOG)
             .bind(scope.is_admin())
             .bind(scope.person_id())
@@ -434,72 +307,6 @@ impl Store {
             .bind(limit)
             .fetch_all(p)
             .await)?)
-    }
-
-    /// Runs a guarded state change on one visible reminder; explains a refusal.
-    async fn change_reminder(&self, scope: &Scope, id: i64, sql: &'static str, from: &[&str], now: Ts) -> Result<()> {
-        let n = with_pool!(self, |p| sqlx::query(sql)
-            .bind(scope.is_admin())
-            .bind(scope.person_id())
-            .bind(id)
-            .bind(now)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
-        if n == 1 {
-            return Ok(());
-        }
-        let status: Option<String> = with_pool!(self, |p| sqlx::query_scalar(VISIBLE_STATUS)
-            .bind(scope.is_admin())
-            .bind(scope.person_id())
-            .bind(id)
-            .fetch_optional(p)
-            .await)?;
-        Err(match status {
-            None => StoreError::Forbidden(format!("reminder {id} is not one of {}'s", scope.username)),
-            Some(s) => StoreError::Invalid(format!("reminder {id} is {s}, not {}", from.join(" or "))),
-        })
-    }
-
-    pub async fn retry_reminder(&self, scope: &Scope, id: i64, now: Ts) -> Result<()> {
-        const SQL: &str = "UPDATE reminders SET status = 'queued', next_try_at = NULL, error = NULL,
-               claimed_by = NULL, claimed_at = NULL, sender_id = $2, updated_at = $4
-            WHERE id = $3 AND status IN ('failed', 'uncertain') AND $2 > 0 AND ($1 OR sender_id = $2
-               OR COALESCE(course_id, (SELECT e2.course_id FROM enrolments e2 WHERE e2.id = enrolment_id))
-                  IN (SELECT ct.course_id FROM course_tutors ct WHERE ct.person_id = $2))";
-        self.change_reminder(scope, id, SQL, &["failed", "uncertain"], now).await
-    }
-
-    pub async fn confirm_reminder(&self, scope: &Scope, id: i64, now: Ts) -> Result<()> {
-        const SQL: &str = "UPDATE reminders SET status = 'sent', sent_at = COALESCE(claimed_at, $4),
-               error = NULL, updated_at = $4
-            WHERE id = $3 AND status = 'uncertain' AND ($1 OR sender_id = $2
-               OR COALESCE(course_id, (SELECT e2.course_id FROM enrolments e2 WHERE e2.id = enrolment_id))
-                  IN (SELECT ct.course_id FROM course_tutors ct WHERE ct.person_id = $2))";
-        self.change_reminder(scope, id, SQL, &["uncertain"], now).await
-    }
-
-    pub async fn cancel_reminder(&self, scope: &Scope, id: i64, now: Ts) -> Result<()> {
-        const SQL: &str = "UPDATE reminders SET status = 'cancelled', next_try_at = NULL, updated_at = $4
-            WHERE id = $3 AND status IN ('queued', 'failed', 'uncertain') AND ($1 OR sender_id = $2
-               OR COALESCE(course_id, (SELECT e2.course_id FROM enrolments e2 WHERE e2.id = enrolment_id))
-                  IN (SELECT ct.course_id FROM course_tutors ct WHERE ct.person_id = $2))";
-        self.change_reminder(scope, id, SQL, &["queued", "failed", "uncertain"], now).await
-    }
-
-    /// Cancels what this sender still has queued (in one batch, or all): after the tutor
-    /// stopped a sending and chose not to send the rest.
-    pub async fn cancel_queued_reminders(&self, sender_id: i64, batch: Option<&str>, now: Ts) -> Result<u64> {
-        const SQL: &str = "UPDATE reminders SET status = 'cancelled', next_try_at = NULL, updated_at = $3
-            WHERE sender_id = $1 AND ($2 IS NULL OR batch_id = $2)
-              AND (status = 'queued' OR (status = 'failed' AND next_try_at IS NOT NULL))";
-        Ok(with_pool!(self, |p| sqlx::query(SQL)
-            .bind(sender_id)
-            .bind(batch)
-            .bind(now)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?)
     }
 
     /// A course this tutor may see, by short name: (id, full name).

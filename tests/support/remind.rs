@@ -65,7 +65,12 @@ pub async fn world(store: &Store) -> World {
     }
     fx.done().await;
     exec(store, "UPDATE people SET email = NULL WHERE username = 'chloe' AND $1 > 0", 1).await;
-    exec(store, "UPDATE people SET email = 'd.delta.fictif@exemple.fr' WHERE username = 'david' AND $1 > 0", 1).await;
+    exec(
+        store,
+        "UPDATE people SET email = 'd.delta.fictif@exemple.fr' WHERE username = 'david' AND $1 > 0",
+        1,
+    )
+    .await;
     exec(store, "UPDATE people SET suspended = TRUE WHERE username = 'emma' AND $1 > 0", 1).await;
     exec(store, "UPDATE enrolments SET active = FALSE WHERE person_id = (SELECT id FROM people WHERE username = 'fanny') AND $1 > 0", 1).await;
     World {

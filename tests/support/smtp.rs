@@ -98,7 +98,8 @@ impl Sink {
     pub async fn start(mode: Mode) -> Sink {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind sink");
         let port = listener.local_addr().unwrap().port();
-        let state = Arc::new(Mutex::new(State { mode, received: Vec::new(), connections: 0, delay: Duration::ZERO }));
+        let state =
+            Arc::new(Mutex::new(State { mode, received: Vec::new(), connections: 0, delay: Duration::ZERO }));
         let st = state.clone();
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
@@ -252,7 +253,8 @@ pub fn decode_qp(s: &str) -> String {
         match b[i] {
             b'=' if b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n') => i += 3,
             b'=' if i + 2 < b.len() => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex =
+                    std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(v) => {
                         out.push(v);
