@@ -162,9 +162,9 @@ impl Rng {
 /// check the outcome at the server and in the database.
 async fn crash_once(home: &Path, url: &str, store: &Store, rng: &mut Rng, run_no: usize) -> (usize, usize) {
     let sink = Sink::start(Mode::Accept).await;
-    // A small pause before each "250 OK" widens the window where a kill lands between
-    // the server taking a message and the database hearing about it.
-    sink.set_delay(Duration::from_micros(100));
+    // A pause before some "250 OK"s widens the window where a kill lands between the
+    // server taking a message and the database hearing about it.
+    sink.set_delay(Duration::from_millis(2), 8);
     let cfg = write_config(home, "tuteur", "smtp", sink.port);
     let args = ["--course", "BIG", "--all", "--template", "never_accessed", "--json"];
     let mut child = command(home, url, &cfg, &args).stdout(std::process::Stdio::null()).spawn().unwrap();
@@ -185,8 +185,15 @@ async fn crash_once(home: &Path, url: &str, store: &Store, rng: &mut Rng, run_no
     child.wait().await.unwrap();
     let at_kill = sink.count();
 
+    let killed_after = started.elapsed();
+    let restart = Instant::now();
     let (code, j, err) = run(&mut command(home, url, &cfg, &args)).await;
     assert!(code == 0 || code == 3, "restart failed ({code}): {err}");
+    eprintln!(
+        "run {run_no}: killed after {killed_after:?} with {at_kill} sent; restart took {:?} (dispatch {} ms)",
+        restart.elapsed(),
+        j["elapsed_ms"]
+    );
 
     let ids: Vec<String> = sink.received().iter().map(|m| m.message_id()).collect();
     let unique: HashSet<&String> = ids.iter().collect();

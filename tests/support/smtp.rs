@@ -84,8 +84,10 @@ struct State {
     mode: Mode,
     received: Vec<Received>,
     connections: usize,
-    /// Wait this long before answering the end of a message (after recording it).
+    /// Wait this long before answering the end of a message (after recording it)…
     delay: Duration,
+    /// …for one message in this many.
+    delay_every: usize,
 }
 
 #[derive(Clone)]
@@ -98,8 +100,13 @@ impl Sink {
     pub async fn start(mode: Mode) -> Sink {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind sink");
         let port = listener.local_addr().unwrap().port();
-        let state =
-            Arc::new(Mutex::new(State { mode, received: Vec::new(), connections: 0, delay: Duration::ZERO }));
+        let state = Arc::new(Mutex::new(State {
+            mode,
+            received: Vec::new(),
+            connections: 0,
+            delay: Duration::ZERO,
+            delay_every: 1,
+        }));
         let st = state.clone();
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
@@ -114,8 +121,10 @@ impl Sink {
         self.state.lock().unwrap().mode = mode;
     }
 
-    pub fn set_delay(&self, d: Duration) {
-        self.state.lock().unwrap().delay = d;
+    /// Pauses `d` before the "250 OK" of one message in `every`.
+    pub fn set_delay(&self, d: Duration, every: usize) {
+        let mut s = self.state.lock().unwrap();
+        (s.delay, s.delay_every) = (d, every.max(1));
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -198,7 +207,7 @@ async fn session(sock: TcpStream, st: Arc<Mutex<State>>) {
             let delay = {
                 let mut s = st.lock().unwrap();
                 s.received.push(Received { from: from.clone(), to: to.clone(), raw });
-                s.delay
+                if s.received.len().is_multiple_of(s.delay_every) { s.delay } else { Duration::ZERO }
             };
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
