@@ -48,15 +48,15 @@ both!(arrival_and_skip_rules, |db| {
     let body = alice.text();
     assert!(body.starts_with("Bonjour Alice,\n"), "{body}");
     assert!(
-        body.contains("Campus : https://campus.exemple.fr") && body.contains("Votre identifiant : alice"),
-        "{body}"
+        body.contains(
+            "connectez-vous à Campus.\nAdresse : https://campus.exemple.fr\nVotre identifiant : alice\n"
+        ),
+        "{body:?}"
     );
     assert!(body.contains("Marie Lefèvre\nmlefevre@exemple.fr"), "{body}");
     assert_eq!(alice.header("Reply-To").as_deref(), Some("mlefevre@exemple.fr"));
     // Every message carries the Message-ID stored with it.
     let log = db.store.reminder_log(&w.tutor, None, 100).await.unwrap();
-    let mut ids: Vec<String> = log.iter().map(|r| r.subject.clone()).collect();
-    ids.sort();
     let mut stored: Vec<String> = rows(&db.store).await.iter().map(|r| r.1.clone()).collect();
     stored.dedup();
     assert_eq!(stored, ["sent"]);

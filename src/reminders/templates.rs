@@ -317,6 +317,17 @@ mod tests {
                 assert!(r.subject.contains("Cours 1"), "{r:?}");
                 assert!(r.body.contains("Zoé") && r.body.contains("Marie Lefèvre"), "{r:?}");
                 assert!(!r.body.contains("{{"), "{r:?}");
+                // Conditional blocks never glue two lines together.
+                let url = |l: &str| {
+                    l.ends_with("https://lms.example.org") || l.contains("(https://lms.example.org)")
+                };
+                assert!(r.body.lines().any(url), "{r:?}");
+                let no_url = context! { platform => context! { name => "P", url => "" }, ..vars() };
+                let r = t.render(n, &no_url, None).unwrap().unwrap();
+                assert!(
+                    r.body.lines().any(|l| l.ends_with("P.") || l.contains("P avec") || l.contains("P with")),
+                    "{r:?}"
+                );
             }
             // The announcement needs the virtual class: strict mode names what is missing.
             let e = t.render("virtual_class", &vars(), None).unwrap().unwrap_err();
