@@ -15,6 +15,8 @@ pub struct Config {
     pub display: DisplayConfig,
     pub log: LogConfig,
     pub triage: TriageConfig,
+    pub reminders: RemindersConfig,
+    pub smtp: SmtpConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -102,6 +104,110 @@ impl TriageConfig {
         crate::model::triage::Rules {
             remind_again_days: i64::from(self.remind_again_days),
             call_after_reminders: i64::from(self.call_after_reminders.max(1)),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportKind {
+    /// One `.eml` file per message in a folder: nothing leaves the machine.
+    #[default]
+    Outbox,
+    Smtp,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemindersConfig {
+    pub transport: TransportKind,
+    /// Folder of the outbox transport; empty: `<data dir>/tutorat/outbox`.
+    pub outbox_dir: String,
+    /// A learner reminded less than this many hours ago is skipped unless forced.
+    pub min_interval_hours: i64,
+    /// Send the tutor a copy listing the recipients of each sending.
+    pub copy_to_tutor: bool,
+    /// Tries per message (the first one included) before it stays failed.
+    pub max_tries: i64,
+    /// Seconds to wait before the next try after the 1st, 2nd, … failure; the last repeats.
+    pub backoff_secs: Vec<i64>,
+    /// Seconds after which a send claimed by a process that may have died is considered
+    /// interrupted (and marked uncertain). Longer than any single send can take.
+    pub lease_secs: i64,
+    /// E-mail patterns (`*` matches anything, case-insensitive) of placeholder addresses.
+    pub fictitious_patterns: Vec<String>,
+    /// Shown in templates as `platform.name`; empty: "the training platform" in the
+    /// template's language.
+    pub platform_name: String,
+    /// Shown in templates as `platform.url`.
+    pub login_url: String,
+    /// Folder of templates that add to or override the built-in ones: `<dir>/<lang>/<name>.txt`.
+    pub templates_dir: String,
+    /// Language of the templates: `auto` (the interface's), `fr` or `en`.
+    pub language: String,
+}
+
+impl Default for RemindersConfig {
+    fn default() -> Self {
+        RemindersConfig {
+            transport: TransportKind::Outbox,
+            outbox_dir: String::new(),
+            min_interval_hours: 72,
+            copy_to_tutor: true,
+            max_tries: 5,
+            backoff_secs: vec![60, 300, 1800, 7200],
+            lease_secs: 600,
+            fictitious_patterns: vec!["*.fictif@*".into()],
+            platform_name: String::new(),
+            login_url: String::new(),
+            templates_dir: String::new(),
+            language: "auto".into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (required), usually port 587.
+    #[default]
+    Starttls,
+    /// TLS from the first byte, usually port 465.
+    Tls,
+    /// No encryption: only for a relay on the same machine.
+    None,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// 0: the usual port for `tls` (587 for starttls, 465 for tls, 25 for none).
+    pub port: u16,
+    pub tls: SmtpTls,
+    /// Empty: no authentication.
+    pub username: String,
+    /// Name of the environment variable holding the password (never the password itself).
+    pub password_env: String,
+    /// Envelope and `From:` address; empty: the tutor's own address.
+    pub from_address: String,
+    /// Display name of `From:`; empty: the tutor's name.
+    pub from_name: String,
+    /// Seconds to wait for the server at each step.
+    pub timeout_secs: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            host: "localhost".into(),
+            port: 0,
+            tls: SmtpTls::Starttls,
+            username: String::new(),
+            password_env: "TUTORAT_SMTP_PASSWORD".into(),
+            from_address: String::new(),
+            from_name: String::new(),
+            timeout_secs: 30,
         }
     }
 }

@@ -4,5 +4,6 @@ pub mod cli;
 pub mod config;
 pub mod locale;
 pub mod model;
+pub mod reminders;
 pub mod store;
 pub mod tui;

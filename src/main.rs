@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             match e.downcast_ref::<UserError>() {
                 Some(u) => eprintln!("tutorat: {u}"),
@@ -33,7 +33,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> color_eyre::Result<()> {
+async fn run(args: Args) -> color_eyre::Result<u8> {
     let now = chrono::Utc::now().timestamp();
     let p = start::prepare(&args, &Env::real(), now).await?;
     let _log = start::init_logging(&p.config);
@@ -42,11 +42,16 @@ async fn run(args: Args) -> color_eyre::Result<()> {
         Some(Command::Migrate) => {
             println!("{}: schema up to date", p.target.label());
             p.store.close().await;
-            Ok(())
+            Ok(0)
+        }
+        Some(Command::Remind(ref r)) => {
+            let code = tutorat::cli::remind::run(&p, r, now).await;
+            p.store.close().await;
+            code
         }
         Some(Command::Triage { ref course, json }) => {
             let mut out = std::io::stdout().lock();
-            let res = tutorat::cli::triage::run(&p, course.as_deref(), json, now, &mut out).await;
+            let res = tutorat::cli::triage::run(&p, course.as_deref(), json, now, &mut out).await.map(|()| 0);
             p.store.close().await;
             res
         }
@@ -64,7 +69,7 @@ async fn run(args: Args) -> color_eyre::Result<()> {
             if let (Some(n), None) = (p.notice, &app.status) {
                 app.set_status(Level::Success, n);
             }
-            tutorat::tui::run(app, p.store).await
+            tutorat::tui::run(app, p.store).await.map(|()| 0)
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Command line: arguments, startup, and the non-interactive commands.
 
+pub mod remind;
 pub mod start;
 pub mod triage;
 
@@ -59,4 +60,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send reminders to learners of a course (for scripts and cron; see the README).
+    /// Exit codes: 0 all sent, 2 user error, 3 some failed, will be retried or are uncertain.
+    Remind(remind::RemindArgs),
 }

@@ -64,6 +64,10 @@ pub struct Prepared {
     pub scope: Scope,
     /// A message for the status line at start (e.g. the demo was just created).
     pub notice: Option<String>,
+    /// `--demo` is on (reminders then always go to the outbox folder).
+    pub demo: bool,
+    /// The user's data directory (default outbox, default database).
+    pub data_dir: Option<PathBuf>,
 }
 
 pub fn resolve_lang(args: &Args, cfg: &Config, env: &Env) -> Result<Lang, UserError> {
@@ -185,7 +189,19 @@ pub async fn prepare(args: &Args, env: &Env, now: i64) -> Result<Prepared, UserE
         (None, false) => env.var("USER").or_else(|| env.var("LOGNAME")).unwrap_or_default(),
     };
     let scope = store.scope_for(&username).await?;
-    Ok(Prepared { config, config_source, lang, tz, theme, store, target, scope, notice })
+    Ok(Prepared {
+        config,
+        config_source,
+        lang,
+        tz,
+        theme,
+        store,
+        target,
+        scope,
+        notice,
+        demo: args.demo,
+        data_dir: env.data_dir.clone(),
+    })
 }
 
 /// Logs to a file (never to the terminal while the UI is up). Returns the guard that must

@@ -8,8 +8,10 @@ pub mod bulk;
 pub mod courses;
 pub mod demo;
 pub mod learners;
+pub mod outbox;
 pub mod people;
 pub mod progress;
+pub mod reminders;
 pub mod report;
 pub mod triage;
 pub mod world;
@@ -264,6 +266,7 @@ impl Store {
             "virtual_classes",
             "reviews",
             "contact_notes",
+            "reminder_attachments",
             "reminders",
             "connections",
             "attempts",

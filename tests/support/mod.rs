@@ -144,6 +144,8 @@ macro_rules! both {
 pub mod edit_fixture;
 pub mod fixture;
 pub mod pty;
+pub mod remind;
+pub mod smtp;
 pub mod ui;
 
 /// For tests without an async runtime of their own.

@@ -1,0 +1,276 @@
+//! `tutorat remind`: the Relancer dialog for scripts and cron. Same plan, queue and
+//! dispatcher as the dashboard; it also sends what this tutor left queued (a crash, a
+//! lost session) and the retries that are due.
+//!
+//! Exit codes: 0 everything planned left; 2 a user error (usage, configuration, unknown
+//! course, learner or template, template error, attachments too large); 3 done, but some
+//! reminders failed, will be retried, are uncertain, or were left queued by an interrupt;
+//! 1 anything else (the database went away, …).
+
+use std::path::PathBuf;
+
+use clap::Args as ClapArgs;
+use serde_json::{Value as Json, json};
+
+use super::start::{Prepared, UserError};
+use crate::locale::Locale;
+use crate::model::{EnrolmentStatus, Ts};
+use crate::reminders::compose::check_attachments;
+use crate::reminders::{
+    Attachment, CancelToken, Compose, Kind, Plan, PlanRequest, RemindError, Reminders, Rendered, Summary,
+    Transport, dispatch,
+};
+use crate::tui::text::clean;
+
+#[derive(Debug, Clone, Default, ClapArgs)]
+pub struct RemindArgs {
+    /// Short name of the course.
+    #[arg(long, value_name = "SHORTNAME", required_unless_present = "resume")]
+    pub course: Option<String>,
+    /// The learners who never opened the course.
+    #[arg(long, conflicts_with_all = ["not_started", "learner", "all"])]
+    pub never_accessed: bool,
+    /// The learners who have not started any lesson.
+    #[arg(long, conflicts_with_all = ["learner", "all"])]
+    pub not_started: bool,
+    /// These learners (usernames; repeat the flag or list several).
+    #[arg(long, value_name = "USERNAME", num_args = 1.., conflicts_with = "all")]
+    pub learner: Vec<String>,
+    /// Every learner of the course.
+    #[arg(long)]
+    pub all: bool,
+    /// Template name (see `assets/templates/<lang>/`, or your [reminders] templates_dir).
+    #[arg(long, value_name = "NAME", required_unless_present = "resume")]
+    pub template: Option<String>,
+    /// A file to attach (2 MiB in total at most); repeat for several.
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+    /// Also remind learners reminded less than [reminders] min_interval_hours ago.
+    #[arg(long)]
+    pub force: bool,
+    /// Show who would be reminded, who is skipped and the message; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print a JSON report on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Only send what is already queued for you (after a crash) and the retries now due.
+    #[arg(long, conflicts_with_all = ["course", "template", "never_accessed", "not_started", "learner", "all", "force", "dry_run", "attach"])]
+    pub resume: bool,
+}
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_ATTENTION: u8 = 3;
+
+fn user(e: RemindError) -> color_eyre::Report {
+    match e {
+        RemindError::Store(s)
+            if !matches!(
+                s,
+                crate::store::StoreError::Forbidden(_) | crate::store::StoreError::Invalid(_)
+            ) =>
+        {
+            color_eyre::eyre::eyre!(s)
+        }
+        e => UserError(e.to_string()).into(),
+    }
+}
+
+/// Enrolments of the course matching the selection, sorted by name.
+async fn select(p: &Prepared, a: &RemindArgs, course_id: i64, short: &str) -> color_eyre::Result<Vec<i64>> {
+    let cl = p.store.course_learners(&p.scope, course_id).await.map_err(|e| UserError(e.to_string()))?;
+    let mut rows: Vec<_> = cl.rows.iter().collect();
+    rows.sort_by_key(|r| (r.lastname.to_lowercase(), r.firstname.to_lowercase(), r.enrolment_id));
+    if !a.learner.is_empty() {
+        let mut ids = Vec::new();
+        for u in &a.learner {
+            let Some(r) = rows.iter().find(|r| &r.username == u) else {
+                return Err(UserError(format!("learner {u:?} is not enrolled in {short}")).into());
+            };
+            ids.push(r.enrolment_id);
+        }
+        return Ok(ids);
+    }
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            a.all
+                || (a.never_accessed && r.last_access.is_none())
+                || (a.not_started && r.status(cl.lessons_total) == EnrolmentStatus::NotStarted)
+        })
+        .map(|r| r.enrolment_id)
+        .collect())
+}
+
+fn plan_json(plan: &Plan, loc: &Locale, rem: &Reminders) -> (Json, Json) {
+    let to: Vec<Json> = plan
+        .send
+        .iter()
+        .map(|r| {
+            json!({"enrolment_id": r.enrolment_id, "username": r.username, "name": r.name,
+                   "email": r.email, "forced": r.recently_reminded.is_some()})
+        })
+        .collect();
+    let skipped: Vec<Json> = plan
+        .skipped
+        .iter()
+        .map(|(r, why)| {
+            let last = match why {
+                crate::reminders::SkipReason::RecentlyReminded { last_at } => Some(*last_at),
+                _ => None,
+            };
+            json!({"enrolment_id": r.enrolment_id, "username": r.username, "name": r.name, "email": r.email,
+                   "reason": why.code(), "reason_text": why.describe(loc, rem.settings.tz),
+                   "last_reminded_at": last})
+        })
+        .collect();
+    (Json::Array(to), Json::Array(skipped))
+}
+
+fn print_text(
+    plan: Option<&Plan>,
+    preview: Option<&Rendered>,
+    s: Option<&Summary>,
+    loc: &Locale,
+    rem: &Reminders,
+) {
+    if let Some(plan) = plan {
+        println!("To remind: {}   skipped: {}", plan.send.len(), plan.skipped.len());
+        for r in &plan.send {
+            let forced = if r.recently_reminded.is_some() { "  (forced)" } else { "" };
+            println!("  {} <{}>{forced}", clean(&r.name), clean(r.email.as_deref().unwrap_or("")));
+        }
+        for (r, why) in &plan.skipped {
+            println!("  skipped {}: {}", clean(&r.name), why.describe(loc, rem.settings.tz));
+        }
+    }
+    if let Some(m) = preview {
+        println!(
+            "\nSubject: {}\n\n{}",
+            clean(&m.subject),
+            m.body.lines().map(clean).collect::<Vec<_>>().join("\n")
+        );
+    }
+    if let Some(s) = s {
+        println!(
+            "sent {}, skipped {}, failed {}, will retry {}, uncertain {}{}",
+            s.sent,
+            s.skipped,
+            s.failed,
+            s.will_retry,
+            s.uncertain,
+            if s.cancelled {
+                format!(", interrupted with {} still queued", s.remaining)
+            } else {
+                String::new()
+            }
+        );
+        if s.uncertain > 0 {
+            println!("{}", loc.t("reminders.uncertain_hint"));
+        }
+    }
+}
+
+pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts) -> color_eyre::Result<u8> {
+    let loc = Locale::new(p.lang);
+    if p.scope.person.is_none() {
+        return Err(UserError(format!(
+            "tutor {:?} is not in the database; use --tutor USERNAME",
+            p.scope.username
+        ))
+        .into());
+    }
+    let rem = Reminders::from_config(&p.config, p.lang).map_err(|e| UserError(e.to_string()))?;
+    let transport =
+        Transport::from_config(&p.config, p.demo, p.data_dir.as_deref(), &|k| std::env::var(k).ok())
+            .map_err(|e| UserError(e.to_string()))?;
+    let mut report = json!({"course": a.course, "template": a.template, "dry_run": a.dry_run, "forced": a.force,
+                            "transport": transport.describe()});
+    let mut plan = None;
+    if !a.resume {
+        let short = a.course.clone().unwrap_or_default();
+        let template = a.template.clone().unwrap_or_default();
+        if !(a.never_accessed || a.not_started || a.all || !a.learner.is_empty()) {
+            return Err(UserError(
+                "say who: --never-accessed, --not-started, --learner USERNAME… or --all".into(),
+            )
+            .into());
+        }
+        if !rem.templates.contains(&template) {
+            let names: Vec<String> = rem.templates.list().into_iter().map(|(i, _)| i.name).collect();
+            return Err(
+                UserError(format!("unknown template {template:?}; available: {}", names.join(", "))).into()
+            );
+        }
+        let (course_id, _) = p.store.course_by_shortname(&p.scope, &short).await?.ok_or_else(|| {
+            UserError(format!("no course {short:?} among the courses {} tutors", p.scope.username))
+        })?;
+        let ids = select(p, a, course_id, &short).await?;
+        let req = PlanRequest { enrolment_ids: ids, force: a.force, kind: Kind::for_template(&template) };
+        let pl = rem.plan(&p.store, &p.scope, &req, now).await.map_err(user)?;
+        let attachments: Vec<Attachment> = a
+            .attach
+            .iter()
+            .map(|f| Attachment::from_path(f))
+            .collect::<Result<_, _>>()
+            .map_err(|e| UserError(e.to_string()))?;
+        check_attachments(&attachments).map_err(|e| UserError(e.to_string()))?;
+        let compose = Compose { template, attachments, ..Compose::default() };
+        let preview = match pl.send.first() {
+            Some(r) => Some(rem.preview(&p.scope, r, &compose, now).map_err(|e| UserError(e.to_string()))?),
+            None => None,
+        };
+        let (to, skipped) = plan_json(&pl, &loc, &rem);
+        report["recipients"] = to;
+        report["skipped"] = skipped;
+        report["preview"] = json!(preview);
+        report["copy_to"] = json!(pl.copy_to);
+        if a.dry_run {
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_text(Some(&pl), preview.as_ref(), None, &loc, &rem);
+            }
+            return Ok(EXIT_OK);
+        }
+        if !pl.send.is_empty() {
+            let q = rem.enqueue(&p.store, &p.scope, &pl, &compose, now).await.map_err(user)?;
+            tracing::info!(queued = q.queued, batch = %q.batch_id, "reminders queued");
+            report["batch_id"] = json!(q.batch_id);
+            report["queued"] = json!(q.queued);
+            report["copy_queued"] = json!(q.copy);
+        }
+        plan = Some(pl);
+    }
+    let cancel = CancelToken::new();
+    let c = cancel.clone();
+    // Ctrl-C or a hang-up stops between two messages; what is left stays queued.
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        c.cancel();
+    });
+    let identity = rem.identity(&p.scope);
+    let mut s =
+        dispatch(&p.store, &transport, &p.scope, &identity, &rem.dispatch_options(), |_| {}, &cancel).await?;
+    transport.shutdown().await;
+    s.skipped = plan.as_ref().map(|pl| pl.skipped.len()).unwrap_or(0);
+    // "skipped" stays the list of skipped learners (its length is the count).
+    for (k, v) in [
+        ("sent", s.sent),
+        ("failed", s.failed),
+        ("will_retry", s.will_retry),
+        ("uncertain", s.uncertain),
+        ("recovered", s.recovered),
+        ("remaining", s.remaining),
+    ] {
+        report[k] = json!(v);
+    }
+    report["elapsed_ms"] = json!(s.elapsed_ms);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_text(plan.as_ref(), None, Some(&s), &loc, &rem);
+    }
+    let attention = s.failed + s.will_retry + s.uncertain + s.remaining > 0 || s.cancelled;
+    Ok(if attention { EXIT_ATTENTION } else { EXIT_OK })
+}
