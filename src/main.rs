@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tutorat::cli::generate::Interrupted;
 use tutorat::cli::start::{self, Env, UserError};
 use tutorat::cli::{Args, Command};
 use tutorat::locale::Locale;
@@ -24,6 +25,10 @@ fn main() -> ExitCode {
     match runtime.block_on(run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(i) = e.downcast_ref::<Interrupted>() {
+                eprintln!("tutorat: {i}");
+                return ExitCode::from(130);
+            }
             match e.downcast_ref::<UserError>() {
                 Some(u) => eprintln!("tutorat: {u}"),
                 None => eprintln!("tutorat: {e:?}"),
@@ -35,6 +40,13 @@ fn main() -> ExitCode {
 
 async fn run(args: Args) -> color_eyre::Result<()> {
     let now = chrono::Utc::now().timestamp();
+    if matches!(args.command, Some(Command::Generate(_))) && args.db.is_none() {
+        // Never the configured (real) database by default.
+        return Err(UserError(
+            "generate needs --db: a new SQLite file or an empty PostgreSQL database".into(),
+        )
+        .into());
+    }
     let p = start::prepare(&args, &Env::real(), now).await?;
     let _log = start::init_logging(&p.config);
     tracing::info!(db = %p.target.label(), tutor = %p.scope.username, "starting");
@@ -44,6 +56,7 @@ async fn run(args: Args) -> color_eyre::Result<()> {
             p.store.close().await;
             Ok(())
         }
+        Some(Command::Generate(g)) => tutorat::cli::generate::run(&p, &g).await,
         None => {
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 return Err(UserError(

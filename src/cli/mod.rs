@@ -1,5 +1,6 @@
 //! Command line: arguments, startup, and the non-interactive commands.
 
+pub mod generate;
 pub mod start;
 
 use std::path::PathBuf;
@@ -49,4 +50,7 @@ pub struct Args {
 pub enum Command {
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Fill an empty database (--db) with a large deterministic data set for benchmarks.
+    /// The tutor "bench" tutors every course.
+    Generate(generate::GenerateArgs),
 }

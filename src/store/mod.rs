@@ -7,6 +7,7 @@
 pub mod bulk;
 pub mod courses;
 pub mod demo;
+pub mod generate;
 pub mod learners;
 pub mod people;
 pub mod report;
