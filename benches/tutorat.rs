@@ -323,6 +323,37 @@ fn bytes_per_move() {
     );
 }
 
+/// Where the time of `open_centre` goes: the query, turning rows into the view, the frame.
+fn open_centre_breakdown() {
+    let f = fx();
+    let mut samples: Vec<[f64; 3]> = Vec::new();
+    for _ in 0..9 {
+        let mut app = started_app();
+        let t0 = std::time::Instant::now();
+        let data = f.rt.block_on(f.store.course_learners(&f.scope, f.big.id)).unwrap();
+        let t1 = std::time::Instant::now();
+        app.open_course(f.big.clone());
+        let _ = app.take_effects();
+        app.update(Action::Loaded(Loaded::Learners { course_id: f.big.id, result: Ok(data) }));
+        let t2 = std::time::Instant::now();
+        test_terminal(&mut app);
+        let t3 = std::time::Instant::now();
+        let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1e3;
+        samples.push([ms(t0, t1), ms(t1, t2), ms(t2, t3)]);
+    }
+    let median = |k: usize| {
+        let mut v: Vec<f64> = samples.iter().map(|s| s[k]).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "open_centre breakdown (median of 9): query {:.1} ms, rows into the view {:.1} ms, first frame {:.1} ms",
+        median(0),
+        median(1),
+        median(2)
+    );
+}
+
 fn rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
@@ -348,6 +379,7 @@ fn main() {
         );
     }
     drop(app);
+    open_centre_breakdown();
     bytes_per_move();
     let target = 1024;
     assert!(MOVE_BYTES.load(Ordering::Relaxed) <= target, "a cursor move sends more than {target} bytes");

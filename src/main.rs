@@ -40,12 +40,15 @@ fn main() -> ExitCode {
 
 async fn run(args: Args) -> color_eyre::Result<()> {
     let now = chrono::Utc::now().timestamp();
-    if matches!(args.command, Some(Command::Generate(_))) && args.db.is_none() {
-        // Never the configured (real) database by default.
-        return Err(UserError(
-            "generate needs --db: a new SQLite file or an empty PostgreSQL database".into(),
-        )
-        .into());
+    if matches!(args.command, Some(Command::Generate(_))) {
+        // Never the configured (real) database by default, never the demo's.
+        if args.demo {
+            return Err(UserError("generate cannot be combined with --demo".into()).into());
+        }
+        if args.db.is_none() {
+            let msg = "generate needs --db: a new SQLite file or an empty PostgreSQL database";
+            return Err(UserError(msg.into()).into());
+        }
     }
     let p = start::prepare(&args, &Env::real(), now).await?;
     let _log = start::init_logging(&p.config);

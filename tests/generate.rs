@@ -168,6 +168,8 @@ fn cli_generates_then_refuses_a_full_database() {
     one_line_error(&out, "already holds data");
     let out = tutorat(&["generate", "--learners", "10"], home.path()).output().unwrap();
     one_line_error(&out, "generate needs --db");
+    let out = tutorat(&["--demo", "generate", "--db", db.to_str().unwrap()], home.path()).output().unwrap();
+    one_line_error(&out, "cannot be combined with --demo");
     let out = tutorat(&["generate", "--db", "x.sqlite", "--learners", "0"], home.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "clap refuses 0 learners");
 }

@@ -548,6 +548,28 @@ mod tests {
     }
 
     #[test]
+    fn sittings_group_retries_into_one_connection() {
+        let l = lessons();
+        let mut rng = Rng::new(5);
+        for (span, profile) in [(90, Profile::Completed), (2, Profile::Completed), (30, Profile::Partial(3))]
+        {
+            for _ in 0..50 {
+                let start = NOW - span * DAY;
+                let s = simulate_with(&mut rng, &l, start, NOW, profile, Sittings::PerLesson);
+                assert!(s.attempts.iter().all(|a| a.started_at >= start && a.started_at < NOW));
+                // One connection per lesson worked on: retries share their sitting.
+                assert_eq!(s.connections.len(), s.progress.len());
+                let attempt_time: i64 = s.attempts.iter().map(|a| a.time_spent).sum();
+                let webinar_time: i64 =
+                    s.progress.iter().filter(|p| p.lesson_id == 4).map(|p| p.time_spent).sum();
+                assert_eq!(s.connections.iter().map(|c| c.2).sum::<i64>(), attempt_time + webinar_time);
+                assert!(s.connections.windows(2).all(|w| w[0].1 <= w[1].1));
+                assert!(s.last_access.unwrap() <= NOW);
+            }
+        }
+    }
+
+    #[test]
     fn never_accessed_and_future_courses_are_empty() {
         let l = lessons();
         let s = simulate(&mut Rng::new(1), &l, NOW - 60 * DAY, NOW, Profile::NeverAccessed);

@@ -5,12 +5,15 @@
 //! every course draws from its own generator seeded from (seed, course), so the same
 //! arguments give the same rows on SQLite and PostgreSQL, whatever the batch boundaries.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+mod catalog;
+mod writer;
 
-use super::bulk::{Tx, Val};
-use super::demo::{self, ENROLMENT_COLS, PEOPLE_COLS};
-use super::world::{self, DAY, LessonSpec, Profile, Rng, Sink, Sittings, ascii_slug};
+use std::sync::atomic::AtomicBool;
+
+use self::writer::{COURSE_COLS, LESSON_COLS, Writer};
+use super::bulk::Val;
+use super::demo::{self, PEOPLE_COLS};
+use super::world::{self, DAY, Profile, Rng, Sink, Sittings};
 use super::{Store, StoreError};
 use crate::model::{EnrolmentKind, LessonKind, Ts};
 use crate::row;
@@ -127,84 +130,6 @@ fn course_rng(seed: u64, course: usize) -> Rng {
     )
 }
 
-struct Learner {
-    id: i64,
-    never_logged: bool,
-}
-
-/// Writes the rows it is given, committing every batch so memory and the WAL stay small.
-struct Writer<'a> {
-    store: &'a Store,
-    tx: Option<Tx>,
-    enrolments: Vec<Vec<Val>>,
-    reviews: Vec<Vec<Val>>,
-    sink: Sink,
-    cancel: &'a AtomicBool,
-}
-
-impl Writer<'_> {
-    fn pending(&self) -> usize {
-        self.enrolments.len() + self.reviews.len() + self.sink.pending()
-    }
-
-    async fn tx(&mut self) -> Result<&mut Tx, GenError> {
-        if self.tx.is_none() {
-            self.tx = Some(self.store.begin_write().await?);
-        }
-        Ok(self.tx.as_mut().expect("just opened"))
-    }
-
-    /// Writes what is pending and commits; stops here when cancelled (the open batch is
-    /// rolled back, earlier ones stay).
-    async fn commit(&mut self) -> Result<(), GenError> {
-        if self.cancel.load(Ordering::Relaxed) {
-            return Err(GenError::Cancelled);
-        }
-        let (enrolments, reviews) = (std::mem::take(&mut self.enrolments), std::mem::take(&mut self.reviews));
-        let mut sink = std::mem::take(&mut self.sink);
-        let tx = self.tx().await?;
-        tx.insert("enrolments", ENROLMENT_COLS, &enrolments).await?;
-        sink.flush(tx).await?;
-        tx.insert("reviews", REVIEW_COLS, &reviews).await?;
-        self.sink = Sink {
-            next_progress_id: sink.next_progress_id,
-            next_attempt_id: sink.next_attempt_id,
-            next_connection_id: sink.next_connection_id,
-            ..Sink::default()
-        };
-        if let Some(tx) = self.tx.take() {
-            tx.commit().await?;
-        }
-        Ok(())
-    }
-}
-
-const REVIEW_COLS: &[&str] = &["id", "course_id", "person_id", "created_at", "stars", "comment"];
-const COURSE_COLS: &[&str] = &[
-    "id",
-    "category_id",
-    "shortname",
-    "fullname",
-    "description",
-    "audience",
-    "competencies",
-    "catalogue_url",
-    "start_at",
-    "end_at",
-    "created_at",
-];
-const LESSON_COLS: &[&str] = &[
-    "id",
-    "course_id",
-    "position",
-    "kind",
-    "title",
-    "points",
-    "passing_score",
-    "scorm_version",
-    "completion",
-];
-
 /// Platform access follows course access: first and last connection over all enrolments
 /// (learners who opened no course keep the login drawn for them, or none).
 const PLATFORM_ACCESS: &str = "
@@ -240,211 +165,24 @@ pub async fn generate(
         cancel,
     };
 
-    // Categories: the demo's tree, with two cohorts under each category that holds courses.
-    let mut cat_rows: Vec<Vec<Val>> = Vec::new();
-    let mut cat_ids: HashMap<&str, i64> = HashMap::new();
-    for c in &def.categories {
-        let id = cat_rows.len() as i64 + 1;
-        cat_ids.insert(c.key.as_str(), id);
-        let parent = c.parent.as_deref().and_then(|p| cat_ids.get(p).copied());
-        cat_rows.push(row![id, parent, c.name.as_str(), id]);
-    }
-    let mut cohorts: HashMap<&str, [i64; 2]> = HashMap::new();
-    for c in &def.courses {
-        let Some(parent) = cat_ids.get(c.category.as_str()).copied() else { continue };
-        cohorts.entry(c.category.as_str()).or_insert_with(|| {
-            [2025i64, 2026].map(|year| {
-                let id = cat_rows.len() as i64 + 1;
-                cat_rows.push(row![id, Some(parent), format!("Promotion {year}"), year]);
-                id
-            })
-        });
-    }
-    sum.categories = cat_rows.len();
+    let cat = catalog::build(&def, &sizes, &mut rng, now);
+    sum.categories = cat.categories.len();
+    sum.learners = cat.learners.len();
+    sum.courses = cat.courses.len();
+    sum.lessons = cat.lessons.len();
+    let (learners, specs, opened, plan, first_learner) =
+        (&cat.learners, &cat.specs, &cat.opened, &cat.plan, cat.first_learner);
 
-    // Staff: the benchmark tutor, the demo's tutors and admin.
-    let mut people: Vec<Vec<Val>> = Vec::new();
-    let staff = [("bench", "Bérénice", "Chauvin-Lemaître", false)]
-        .into_iter()
-        .chain(
-            def.tutors
-                .iter()
-                .map(|t| (t.username.as_str(), t.firstname.as_str(), t.lastname.as_str(), false)),
-        )
-        .chain(
-            def.admins.iter().map(|t| (t.username.as_str(), t.firstname.as_str(), t.lastname.as_str(), true)),
-        );
-    let mut tutor_ids = Vec::new();
-    for (username, first, last, admin) in staff {
-        let id = people.len() as i64 + 1;
-        if !admin {
-            tutor_ids.push(id);
-        }
-        let since = now - rng.int(400, 900) * DAY;
-        people.push(row![
-            id,
-            username,
-            first,
-            last,
-            Some(format!("{username}@formation-exemple.fr")),
-            None::<String>,
-            Some("Centre de formation"),
-            None::<String>,
-            Some(since),
-            Some(now - rng.int(600, 2 * DAY)),
-            false,
-            admin,
-            since - DAY
-        ]);
-    }
-    let first_learner = people.len() as i64 + 1;
-
-    // Learners: French names (homonyms happen at this size), unique usernames.
-    let mut learners = Vec::with_capacity(sizes.learners);
-    let mut taken: HashMap<String, u32> = HashMap::new();
-    for _ in 0..sizes.learners {
-        let id = first_learner + learners.len() as i64;
-        let (first, last) = (rng.pick(&names.firstnames), rng.pick(&names.lastnames));
-        let (fs, ls) = (ascii_slug(first), ascii_slug(last));
-        let base = format!("{}.{ls}", fs.chars().next().unwrap_or('x'));
-        let n = taken.entry(base.clone()).or_insert(0);
-        *n += 1;
-        let username = if *n == 1 { base } else { format!("{base}{n}") };
-        let email = match rng.weighted(&[0.03, 0.04, 0.93]) {
-            0 => None,
-            1 => Some(format!("{username}.fictif@exemple.fr")),
-            _ => Some(format!("{username}@{}", rng.pick(&names.email_domains))),
-        };
-        let phone = rng.chance(0.85).then(|| {
-            let p = rng.int(0, 99_999_999);
-            format!(
-                "0{} {:02} {:02} {:02} {:02}",
-                rng.pick(&[6, 7, 1]),
-                p / 1_000_000,
-                p / 10_000 % 100,
-                p / 100 % 100,
-                p % 100
-            )
-        });
-        let never_logged = rng.chance(0.05);
-        let login = (!never_logged && rng.chance(0.5)).then(|| {
-            let f = now - rng.int(2, 60) * DAY;
-            (f, f + rng.int(60, 3_600))
-        });
-        people.push(row![
-            id,
-            username,
-            first.as_str(),
-            last.as_str(),
-            email,
-            phone,
-            Some(rng.pick(&names.organisations).as_str()),
-            Some(format!("M{:07}", id)),
-            login.map(|l| l.0),
-            login.map(|l| l.1),
-            rng.chance(0.012),
-            false,
-            now - rng.int(30, 700) * DAY
-        ]);
-        learners.push(Learner { id, never_logged });
-    }
-    sum.learners = learners.len();
-
-    // Courses and lessons, after the demo's courses: "Cours 2 : La vente — session 7".
-    let plan = course_sizes(&sizes, &mut rng);
-    let mut course_rows = Vec::new();
-    let mut lesson_rows = Vec::new();
-    let mut tutor_rows = Vec::new();
-    let mut specs: Vec<Vec<LessonSpec>> = Vec::new();
-    let mut opened: Vec<i64> = Vec::new();
-    let kind_titles = |k: LessonKind| -> Vec<&str> {
-        def.courses
-            .iter()
-            .flat_map(|c| &c.lessons)
-            .filter(|l| l.kind == k.as_db())
-            .map(|l| l.title.as_str())
-            .collect()
-    };
-    let titles: Vec<Vec<&str>> = KINDS.iter().map(|k| kind_titles(*k)).collect();
-    for ci in 0..plan.len() {
-        let id = ci as i64 + 1;
-        let t = &def.courses[ci % def.courses.len()];
-        let session = ci / def.courses.len() + 1;
-        // The big course opened four months ago; others between a year ago and next week.
-        let days = if ci == 0 { 120 } else { rng.int(-7, 400) };
-        opened.push(days);
-        let start = now - days * DAY;
-        let cat = cohorts.get(t.category.as_str()).map(|c| c[usize::from(days < 240)]);
-        course_rows.push(row![
-            id,
-            cat,
-            format!("{}-S{session:03}", t.shortname),
-            format!("{} — session {session}", t.fullname),
-            t.description.as_str(),
-            t.audience.clone(),
-            t.competencies.as_str(),
-            t.catalogue_url.clone(),
-            Some(start),
-            None::<i64>,
-            start - 30 * DAY
-        ]);
-        for (k, tid) in tutor_ids.iter().enumerate() {
-            // The bench tutor everywhere; the others on a share each.
-            if k == 0 || (ci + k) % (k + 1) == 0 {
-                tutor_rows.push(row![id, *tid]);
-            }
-        }
-        let mut course_specs = Vec::new();
-        for li in 0..sizes.lessons {
-            let lid = lesson_rows.len() as i64 + 1;
-            let kind = KINDS[li % KINDS.len()];
-            let pool = &titles[li % KINDS.len()];
-            let title = if pool.is_empty() { kind.as_db() } else { *rng.pick(pool) };
-            let passing = match kind {
-                LessonKind::Quiz => Some(rng.int(12, 19) as f64 * 5.0),
-                LessonKind::Observation => Some(50.0),
-                _ => None,
-            };
-            let scorm = match kind {
-                LessonKind::Elearning => Some(if rng.chance(0.5) { "1.2" } else { "2004" }),
-                LessonKind::Quiz => Some("2004"),
-                _ => None,
-            };
-            let completion = match kind {
-                LessonKind::Quiz | LessonKind::Observation => "pass",
-                LessonKind::Mission => "grade",
-                LessonKind::Sheet => "submit",
-                _ => "view",
-            };
-            let points = [10, 5, 20, 10, 30, 25][li % KINDS.len()];
-            lesson_rows.push(row![
-                lid,
-                id,
-                li as i64 + 1,
-                Val::S(kind.as_db()),
-                format!("{}. {title}", li + 1),
-                points as i64,
-                passing,
-                scorm,
-                completion
-            ]);
-            course_specs.push(LessonSpec { id: lid, kind, passing, scorm: scorm.is_some() });
-        }
-        specs.push(course_specs);
-    }
-    sum.courses = course_rows.len();
-    sum.lessons = lesson_rows.len();
     {
         let tx = w.tx().await?;
-        tx.insert("categories", &["id", "parent_id", "name", "position"], &cat_rows).await?;
-        tx.insert("people", PEOPLE_COLS, &people).await?;
-        tx.insert("courses", COURSE_COLS, &course_rows).await?;
-        tx.insert("lessons", LESSON_COLS, &lesson_rows).await?;
-        tx.insert("course_tutors", &["course_id", "person_id"], &tutor_rows).await?;
+        tx.insert("categories", &["id", "parent_id", "name", "position"], &cat.categories).await?;
+        tx.insert("people", PEOPLE_COLS, &cat.people).await?;
+        tx.insert("courses", COURSE_COLS, &cat.courses).await?;
+        tx.insert("lessons", LESSON_COLS, &cat.lessons).await?;
+        tx.insert("course_tutors", &["course_id", "person_id"], &cat.tutors).await?;
         // Marks the database as generated but unfinished until the last commit says otherwise.
         tx.insert("meta", &["key", "value"], &[row!["generate", "incomplete"]]).await?;
     }
-    drop(people);
     w.commit().await?;
 
     // Enrolments with their simulated history, course by course.
@@ -458,7 +196,7 @@ pub async fn generate(
         let (days, lessons) = (opened[ci], &specs[ci]);
         let start = now - days * DAY;
         // Young courses have more learners who have not come yet.
-        let never_rate = if days < 20 { 0.2 } else { 0.08 };
+        let never_rate = if days < 20 { 0.2 } else { 0.1 };
         for k in 0..size.min(pool.len()) {
             let j = k + rng.index(pool.len() - k);
             pool.swap(k, j);
@@ -525,7 +263,7 @@ pub async fn generate(
 
     // Finishing touches, then the mark that the database is complete.
     let mut comments = Vec::new();
-    for lesson in 1..=lesson_rows.len() as i64 {
+    for lesson in 1..=sum.lessons as i64 {
         for _ in 0..rng.int(0, 1) {
             let who = learners[rng.index(learners.len())].id;
             comments.push(row![
