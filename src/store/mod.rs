@@ -161,9 +161,10 @@ pub fn sqlite_options(path: &Path, timeout: Duration) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(timeout)
         .foreign_keys(true)
-        // 32 MiB of page cache per connection instead of 2: a 10,000-learner course touches
-        // more pages than that, and each miss is a read() from the OS.
-        .pragma("cache_size", "-32768")
+        // 16 MiB of page cache per connection instead of 2: opening a 10,000-learner course
+        // touches more pages than 2 MiB hold, and each miss is a read() from the OS (measured:
+        // 50 ms → 39 ms for that query; more cache gained nothing).
+        .pragma("cache_size", "-16384")
 }
 
 impl Store {
