@@ -287,6 +287,10 @@ mod tests {
     fn folds_accents() {
         assert_eq!(fold("Élodie LEFÈVRE"), "elodie lefevre");
         assert_eq!(fold("Noël"), "noel");
+        // The ASCII shortcuts give what the general path gives.
+        assert_eq!(fold("Le GOFF-x 2"), "le goff-x 2");
+        assert_eq!(clean("DUPONT Jean-Marc ~"), "DUPONT Jean-Marc ~");
+        assert_eq!(clean("tab\there"), "tab here");
     }
 
     #[test]
