@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tutorat::cli::generate::Interrupted;
 use tutorat::cli::start::{self, Env, UserError};
 use tutorat::cli::{Args, Command};
 use tutorat::locale::Locale;
@@ -24,6 +25,10 @@ fn main() -> ExitCode {
     match runtime.block_on(run(args)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            if let Some(i) = e.downcast_ref::<Interrupted>() {
+                eprintln!("tutorat: {i}");
+                return ExitCode::from(130);
+            }
             match e.downcast_ref::<UserError>() {
                 Some(u) => eprintln!("tutorat: {u}"),
                 None => eprintln!("tutorat: {e:?}"),
@@ -35,6 +40,16 @@ fn main() -> ExitCode {
 
 async fn run(args: Args) -> color_eyre::Result<u8> {
     let now = chrono::Utc::now().timestamp();
+    if matches!(args.command, Some(Command::Generate(_))) {
+        // Never the configured (real) database by default, never the demo's.
+        if args.demo {
+            return Err(UserError("generate cannot be combined with --demo".into()).into());
+        }
+        if args.db.is_none() {
+            let msg = "generate needs --db: a new SQLite file or an empty PostgreSQL database";
+            return Err(UserError(msg.into()).into());
+        }
+    }
     let p = start::prepare(&args, &Env::real(), now).await?;
     let _log = start::init_logging(&p.config);
     tracing::info!(db = %p.target.label(), tutor = %p.scope.username, "starting");
@@ -55,6 +70,7 @@ async fn run(args: Args) -> color_eyre::Result<u8> {
             p.store.close().await;
             res
         }
+        Some(Command::Generate(g)) => tutorat::cli::generate::run(&p, &g).await.map(|()| 0),
         None => {
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 return Err(UserError(

@@ -1,5 +1,6 @@
 //! Command line: arguments, startup, and the non-interactive commands.
 
+pub mod generate;
 pub mod remind;
 pub mod start;
 pub mod triage;
@@ -63,4 +64,7 @@ pub enum Command {
     /// Send reminders to learners of a course (for scripts and cron; see the README).
     /// Exit codes: 0 all sent, 2 user error, 3 some failed, will be retried or are uncertain.
     Remind(remind::RemindArgs),
+    /// Fill an empty database (--db) with a large deterministic data set for benchmarks.
+    /// The tutor "bench" tutors every course.
+    Generate(generate::GenerateArgs),
 }

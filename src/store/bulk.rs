@@ -12,6 +12,8 @@ pub enum Val {
     OI(Option<i64>),
     F(Option<f64>),
     T(String),
+    /// A constant (status, kind): no allocation per row, which adds up over millions.
+    S(&'static str),
     OT(Option<String>),
     B(bool),
 }
@@ -137,6 +139,7 @@ impl Tx {
                                 Val::OI(x) => s.push_bind(*x),
                                 Val::F(x) => s.push_bind(*x),
                                 Val::T(x) => s.push_bind(x.clone()),
+                                Val::S(x) => s.push_bind(*x),
                                 Val::OT(x) => s.push_bind(x.clone()),
                                 Val::B(x) => s.push_bind(*x),
                             };
@@ -153,6 +156,7 @@ impl Tx {
                                 Val::OI(x) => s.push_bind(*x),
                                 Val::F(x) => s.push_bind(*x),
                                 Val::T(x) => s.push_bind(x.clone()),
+                                Val::S(x) => s.push_bind(*x),
                                 Val::OT(x) => s.push_bind(x.clone()),
                                 Val::B(x) => s.push_bind(*x),
                             };

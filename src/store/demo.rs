@@ -14,64 +14,64 @@ use crate::row;
 const DEMO_TOML: &str = include_str!("../../assets/demo/demo.toml");
 
 #[derive(Deserialize)]
-struct PersonDef {
-    username: String,
-    firstname: String,
-    lastname: String,
-    email: String,
+pub(crate) struct PersonDef {
+    pub(crate) username: String,
+    pub(crate) firstname: String,
+    pub(crate) lastname: String,
+    pub(crate) email: String,
 }
 
 #[derive(Deserialize)]
-struct CategoryDef {
-    key: String,
-    name: String,
-    parent: Option<String>,
+pub(crate) struct CategoryDef {
+    pub(crate) key: String,
+    pub(crate) name: String,
+    pub(crate) parent: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct LessonDef {
-    kind: String,
-    title: String,
-    points: i64,
-    passing: Option<f64>,
-    scorm: Option<String>,
+pub(crate) struct LessonDef {
+    pub(crate) kind: String,
+    pub(crate) title: String,
+    pub(crate) points: i64,
+    pub(crate) passing: Option<f64>,
+    pub(crate) scorm: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct CourseDef {
-    shortname: String,
-    fullname: String,
-    category: String,
-    description: String,
-    competencies: String,
-    audience: Option<String>,
-    catalogue_url: Option<String>,
-    tutors: Vec<String>,
-    learners: usize,
-    opened_days_ago: i64,
-    lessons: Vec<LessonDef>,
+pub(crate) struct CourseDef {
+    pub(crate) shortname: String,
+    pub(crate) fullname: String,
+    pub(crate) category: String,
+    pub(crate) description: String,
+    pub(crate) competencies: String,
+    pub(crate) audience: Option<String>,
+    pub(crate) catalogue_url: Option<String>,
+    pub(crate) tutors: Vec<String>,
+    pub(crate) learners: usize,
+    pub(crate) opened_days_ago: i64,
+    pub(crate) lessons: Vec<LessonDef>,
 }
 
 #[derive(Deserialize)]
-struct DemoDef {
-    learners: usize,
-    seed: u64,
-    tutors: Vec<PersonDef>,
-    admins: Vec<PersonDef>,
-    categories: Vec<CategoryDef>,
-    courses: Vec<CourseDef>,
-    names: NamesDef,
+pub(crate) struct DemoDef {
+    pub(crate) learners: usize,
+    pub(crate) seed: u64,
+    pub(crate) tutors: Vec<PersonDef>,
+    pub(crate) admins: Vec<PersonDef>,
+    pub(crate) categories: Vec<CategoryDef>,
+    pub(crate) courses: Vec<CourseDef>,
+    pub(crate) names: NamesDef,
 }
 
 #[derive(Deserialize)]
-struct NamesDef {
-    firstnames: Vec<String>,
-    lastnames: Vec<String>,
-    organisations: Vec<String>,
-    email_domains: Vec<String>,
-    review_comments: Vec<String>,
-    contact_notes: Vec<String>,
-    lesson_comments: Vec<String>,
+pub(crate) struct NamesDef {
+    pub(crate) firstnames: Vec<String>,
+    pub(crate) lastnames: Vec<String>,
+    pub(crate) organisations: Vec<String>,
+    pub(crate) email_domains: Vec<String>,
+    pub(crate) review_comments: Vec<String>,
+    pub(crate) contact_notes: Vec<String>,
+    pub(crate) lesson_comments: Vec<String>,
 }
 
 /// What was loaded, for messages and tests.
@@ -165,7 +165,7 @@ pub async fn is_demo(store: &Store) -> Result<bool> {
     Ok(store.meta("demo").await?.as_deref() == Some("1"))
 }
 
-const PEOPLE_COLS: &[&str] = &[
+pub(crate) const PEOPLE_COLS: &[&str] = &[
     "id",
     "username",
     "firstname",
@@ -180,7 +180,7 @@ const PEOPLE_COLS: &[&str] = &[
     "is_admin",
     "created_at",
 ];
-const ENROLMENT_COLS: &[&str] = &[
+pub(crate) const ENROLMENT_COLS: &[&str] = &[
     "id",
     "course_id",
     "person_id",
@@ -198,10 +198,14 @@ const ENROLMENT_COLS: &[&str] = &[
     "certificate_at",
 ];
 
+/// The demo's definitions (names, categories, courses), also the generator's vocabulary.
+pub(crate) fn definitions() -> Result<DemoDef> {
+    toml::from_str(DEMO_TOML).map_err(|e| StoreError::Invalid(format!("assets/demo/demo.toml: {e}")))
+}
+
 /// Fills an empty database with the demo, in one transaction.
 pub async fn load(store: &Store, now: Ts) -> Result<DemoSummary> {
-    let def: DemoDef =
-        toml::from_str(DEMO_TOML).map_err(|e| StoreError::Invalid(format!("assets/demo/demo.toml: {e}")))?;
+    let def = definitions()?;
     let mut rng = Rng::new(def.seed);
     let mut summary = DemoSummary::default();
     let mut tx = store.begin_write().await?;

@@ -7,6 +7,7 @@
 pub mod bulk;
 pub mod courses;
 pub mod demo;
+pub mod generate;
 pub mod learners;
 pub mod outbox;
 pub mod people;
@@ -164,6 +165,13 @@ pub fn sqlite_options(path: &Path, timeout: Duration) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(timeout)
         .foreign_keys(true)
+        // 16 MiB of page cache per connection instead of 2: opening a 10,000-learner course
+        // touches more pages than 2 MiB hold, and each miss is a read() from the OS (measured:
+        // 50 ms → 39 ms for that query; more cache gained nothing).
+        .pragma("cache_size", "-16384")
+        // Sorts and statement journals in memory; set at connect time because SQLite refuses
+        // to change it inside a transaction once temporary storage has been used.
+        .pragma("temp_store", "memory")
 }
 
 impl Store {

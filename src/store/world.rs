@@ -91,6 +91,30 @@ impl Profile {
             _ => Profile::OpenedOnly,
         }
     }
+
+    /// The large generator's spread: most learners stall early in a long course (the
+    /// finished lesson count leans towards the start), fewer finish than in the demo.
+    pub fn draw_stalling(rng: &mut Rng, lessons: usize, open_days: i64, never_rate: f64) -> Profile {
+        if open_days < 0 || lessons == 0 || rng.chance(never_rate) {
+            return Profile::NeverAccessed;
+        }
+        let maturity = (open_days as f64 / 120.0).clamp(0.05, 1.0);
+        match rng.weighted(&[0.10, 0.72, 0.18 * maturity]) {
+            0 => Profile::OpenedOnly,
+            1 => Profile::Partial(((lessons as f64) * rng.float(0.0, 1.0).powf(2.5)) as usize),
+            _ => Profile::Completed,
+        }
+    }
+}
+
+/// How attempts turn into connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sittings {
+    /// Each attempt is its own connection at its own time (the demo).
+    PerAttempt,
+    /// Retries of one lesson follow each other in one sitting, logged as one connection
+    /// (the generator: fewer, longer connections, as an LMS log shows them).
+    PerLesson,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -133,8 +157,45 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// Simulates one enrolment from `start` up to `now`.
+/// Simulates one enrolment from `start` up to `now`, one connection per attempt.
 pub fn simulate(rng: &mut Rng, lessons: &[LessonSpec], start: Ts, now: Ts, profile: Profile) -> Sim {
+    simulate_with(rng, lessons, start, now, profile, Sittings::PerAttempt)
+}
+
+/// Start times for sittings: each run of attempts on one lesson is back to back (a minute
+/// apart), and the runs are spread over `[first, last]` without overlapping.
+fn sitting_times(rng: &mut Rng, lessons: &[usize], durations: &[i64], first: Ts, last: Ts) -> Vec<Ts> {
+    const GAP: i64 = 60;
+    let busy: i64 = durations.iter().map(|d| d + GAP).sum();
+    let runs = lessons.iter().enumerate().filter(|(i, l)| *i == 0 || lessons[i - 1] != **l).count();
+    let slack = (last - first - busy).max(0);
+    let mut pauses: Vec<i64> = (0..runs).map(|_| rng.int(0, slack)).collect();
+    pauses.sort_unstable();
+    if let Some(p) = pauses.first_mut() {
+        *p = 0;
+    }
+    let (mut times, mut run, mut t) = (Vec::with_capacity(lessons.len()), 0, first);
+    for (i, d) in durations.iter().enumerate() {
+        if i > 0 && lessons[i - 1] != lessons[i] {
+            run += 1;
+            // The pause before a run is the drawn offset minus what earlier pauses used.
+            t += pauses[run] - pauses[run - 1];
+        }
+        times.push(t);
+        t += d + GAP;
+    }
+    times
+}
+
+/// [`simulate`], choosing how attempts become connections.
+pub fn simulate_with(
+    rng: &mut Rng,
+    lessons: &[LessonSpec],
+    start: Ts,
+    now: Ts,
+    profile: Profile,
+    sittings: Sittings,
+) -> Sim {
     let mut sim = Sim::default();
     if profile == Profile::NeverAccessed || now <= start + 600 {
         return sim;
@@ -254,18 +315,27 @@ pub fn simulate(rng: &mut Rng, lessons: &[LessonSpec], start: Ts, now: Ts, profi
 
     // Timestamps: increasing points in [first, last].
     let n = planned.len() as i64;
-    let mut times: Vec<Ts> = (0..n).map(|_| rng.int(first, last)).collect();
-    times.sort_unstable();
-    if let Some(t) = times.first_mut() {
-        *t = first;
-    }
-    if let (true, Some(t)) = (n > 1, times.last_mut()) {
-        *t = last;
-    }
+    let times: Vec<Ts> = if sittings == Sittings::PerLesson {
+        let ls: Vec<usize> = planned.iter().map(|p| p.lesson).collect();
+        let ds: Vec<i64> = planned.iter().map(|p| p.time).collect();
+        // A course opened recently may not hold every sitting: never later than now.
+        sitting_times(rng, &ls, &ds, first, last).into_iter().map(|t| t.min(now - 60)).collect()
+    } else {
+        let mut times: Vec<Ts> = (0..n).map(|_| rng.int(first, last)).collect();
+        times.sort_unstable();
+        if let Some(t) = times.first_mut() {
+            *t = first;
+        }
+        if let (true, Some(t)) = (n > 1, times.last_mut()) {
+            *t = last;
+        }
+        times
+    };
 
     let mut per_lesson: Vec<Vec<AttemptSim>> = vec![Vec::new(); lessons.len()];
-    for (p, at) in planned.iter().zip(times.iter()) {
+    for (k, (p, at)) in planned.iter().zip(times.iter()).enumerate() {
         let list = &mut per_lesson[p.lesson];
+        let same_sitting = sittings == Sittings::PerLesson && k > 0 && planned[k - 1].lesson == p.lesson;
         let a = AttemptSim {
             lesson_id: lessons[p.lesson].id,
             number: list.len() as i64 + 1,
@@ -274,7 +344,10 @@ pub fn simulate(rng: &mut Rng, lessons: &[LessonSpec], start: Ts, now: Ts, profi
             score: p.score,
             time_spent: p.time,
         };
-        sim.connections.push((Some(a.lesson_id), *at, a.time_spent));
+        match sim.connections.last_mut() {
+            Some(c) if same_sitting => c.2 += a.time_spent,
+            _ => sim.connections.push((Some(a.lesson_id), *at, a.time_spent)),
+        }
         list.push(a);
     }
     if planned.is_empty() {
@@ -375,7 +448,7 @@ impl Sink {
                 self.next_progress_id,
                 enrolment_id,
                 p.lesson_id,
-                p.status.as_db(),
+                Val::S(p.status.as_db()),
                 p.score,
                 p.average,
                 p.attempts,
@@ -395,7 +468,7 @@ impl Sink {
                 a.lesson_id,
                 a.number,
                 a.started_at,
-                a.status.as_db(),
+                Val::S(a.status.as_db()),
                 a.score,
                 a.time_spent,
                 false
@@ -470,6 +543,28 @@ mod tests {
                     let n = s.attempts.iter().filter(|a| a.lesson_id == p.lesson_id).count() as i64;
                     assert_eq!(p.attempts, n, "attempt count of lesson {}", p.lesson_id);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn sittings_group_retries_into_one_connection() {
+        let l = lessons();
+        let mut rng = Rng::new(5);
+        for (span, profile) in [(90, Profile::Completed), (2, Profile::Completed), (30, Profile::Partial(3))]
+        {
+            for _ in 0..50 {
+                let start = NOW - span * DAY;
+                let s = simulate_with(&mut rng, &l, start, NOW, profile, Sittings::PerLesson);
+                assert!(s.attempts.iter().all(|a| a.started_at >= start && a.started_at < NOW));
+                // One connection per lesson worked on: retries share their sitting.
+                assert_eq!(s.connections.len(), s.progress.len());
+                let attempt_time: i64 = s.attempts.iter().map(|a| a.time_spent).sum();
+                let webinar_time: i64 =
+                    s.progress.iter().filter(|p| p.lesson_id == 4).map(|p| p.time_spent).sum();
+                assert_eq!(s.connections.iter().map(|c| c.2).sum::<i64>(), attempt_time + webinar_time);
+                assert!(s.connections.windows(2).all(|w| w[0].1 <= w[1].1));
+                assert!(s.last_access.unwrap() <= NOW);
             }
         }
     }

@@ -27,13 +27,18 @@ use tokio::sync::mpsc;
 
 use self::action::Action;
 use self::app::App;
-use self::terminal::{RestoreGuard, Term};
+use self::terminal::RestoreGuard;
 use crate::store::Store;
 
 /// Frames are at least this far apart; input arriving meanwhile is folded into one frame.
 const FRAME_GAP: Duration = Duration::from_millis(12);
 
-pub fn draw(term: &mut Term, app: &mut App) -> std::io::Result<()> {
+/// Draws one frame wrapped in synchronized output, so it never shows half-drawn. Generic over
+/// the writer so the benches measure the bytes of the very same path.
+pub fn draw<W: std::io::Write>(
+    term: &mut ratatui::Terminal<ratatui::backend::CrosstermBackend<W>>,
+    app: &mut App,
+) -> std::io::Result<()> {
     queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
     term.draw(|f| app.render(f))?;
     execute!(term.backend_mut(), EndSynchronizedUpdate)?;

@@ -80,10 +80,12 @@ impl Learner {
             (true, false) => first,
             (true, true) => text::clean(&row.username),
         };
-        let username = text::clean(&row.username);
+        let sort_key = text::fold(&name);
+        // The same as `text::haystack(&[&name, &username])`, without folding the name twice.
+        let haystack = Utf32String::from(format!("{sort_key} {}", text::fold(&text::clean(&row.username))));
         Learner {
-            sort_key: text::fold(&name),
-            haystack: text::haystack(&[&name, &username]),
+            sort_key,
+            haystack,
             status: row.status(lessons_total),
             progress: row.progress(lessons_total),
             name,
