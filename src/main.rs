@@ -11,6 +11,7 @@ use tutorat::cli::{Args, Command};
 use tutorat::locale::Locale;
 use tutorat::tui::app::App;
 use tutorat::tui::frame::Level;
+use tutorat::tui::remind_tasks::TaskCtx;
 use tutorat::tui::views::Ui;
 
 fn main() -> ExitCode {
@@ -79,13 +80,16 @@ async fn run(args: Args) -> color_eyre::Result<u8> {
                 .into());
             }
             tutorat::tui::terminal::install_hooks();
+            let (reminders, transport, problem) = start::reminders_for(&p);
             let ui = Ui { loc: Locale::new(p.lang), theme: p.theme, tz: p.tz, now };
             let mut app = App::new(ui, p.scope, p.target.label());
             app.triage_rules = p.config.triage.rules();
             if let (Some(n), None) = (p.notice, &app.status) {
                 app.set_status(Level::Success, n);
             }
-            tutorat::tui::run(app, p.store).await.map(|()| 0)
+            app.start_reminders(reminders.clone(), problem.clone());
+            let ctx = TaskCtx::new(p.store, app.scope.clone(), reminders, transport, problem);
+            tutorat::tui::run(app, ctx).await.map(|()| 0)
         }
     }
 }

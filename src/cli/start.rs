@@ -222,3 +222,19 @@ pub fn init_logging(cfg: &Config) -> Option<tracing_appender::non_blocking::Work
     let _ = tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init();
     Some(guard)
 }
+
+/// What the dashboard needs to send reminders. A broken reminder configuration does not
+/// stop the dashboard: the reason is shown when the tutor tries to send.
+pub fn reminders_for(
+    p: &Prepared,
+) -> (Option<crate::reminders::Reminders>, Option<crate::reminders::Transport>, Option<String>) {
+    let rem = match crate::reminders::Reminders::from_config(&p.config, p.lang) {
+        Ok(r) => r,
+        Err(e) => return (None, None, Some(e.to_string())),
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    match crate::reminders::Transport::from_config(&p.config, p.demo, p.data_dir.as_deref(), &env) {
+        Ok(t) => (Some(rem), Some(t), None),
+        Err(e) => (Some(rem), None, Some(e.to_string())),
+    }
+}

@@ -26,6 +26,9 @@ const BUILTIN: &[(&str, &str, &str)] = &[
     ("en", "virtual_class", include_str!("../../assets/templates/en/virtual_class.txt")),
 ];
 
+/// The `template` of errors found in a body the tutor edited for one sending.
+pub const EDITED_BODY: &str = "edited body";
+
 /// Subject and body ready to send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Rendered {
@@ -269,7 +272,7 @@ impl Templates {
             return Some(Err(template_error(name, "subject", 1, &e)));
         }
         let (body, body_name, body_line) = match edited_body {
-            Some(b) => (b.to_string(), "edited body".to_string(), 1),
+            Some(b) => (b.to_string(), EDITED_BODY.to_string(), 1),
             None => (src.body.clone(), name.to_string(), src.body_line),
         };
         if let Err(e) = env.add_template_owned("body", body) {

@@ -533,7 +533,7 @@ pub async fn load(store: &Store, now: Ts) -> Result<DemoSummary> {
                 r.enrolment,
                 Some(r.sender),
                 "reminder",
-                "never_connected",
+                "never_accessed",
                 r.recipient.as_str(),
                 format!("Votre formation « {} » vous attend", r.course),
                 "Bonjour,\n\nVotre formation est ouverte et vous ne l'avez pas encore commencée.\n",

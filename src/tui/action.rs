@@ -57,6 +57,17 @@ pub enum Cmd {
     StepFilter,
     /// Record a contact with a note (triage).
     Note,
+    /// Open the Relancer dialog for the marked learners (else the current one).
+    Remind,
+    /// Remove (the last attachment of the Relancer dialog).
+    Delete,
+    /// Relances tab: send a failed or uncertain reminder again / confirm an uncertain one
+    /// arrived / cancel a waiting one.
+    Retry,
+    ConfirmSent,
+    CancelReminder,
+    /// Stop the sending in progress (between two messages).
+    StopSending,
 }
 
 #[derive(Debug)]
@@ -70,4 +81,8 @@ pub enum Action {
     Resize,
     /// Animation tick while work is in flight.
     Tick,
+    /// A sending in the background moved on by one message.
+    SendProgress(crate::reminders::Progress),
+    /// A time the application asked to be woken at has come (retries of failed reminders).
+    Wake,
 }

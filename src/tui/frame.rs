@@ -145,3 +145,23 @@ pub fn picker_hints(f: &mut Frame, area: Rect, ui: &Ui) {
     let line = Line::from(Span::styled(format!(" {}", ui.loc.t("picker.hint")), ui.theme.muted));
     f.render_widget(Paragraph::new(line), area.intersection(f.area()));
 }
+
+/// The status line while reminders are being sent: a bar, the count, and how to stop.
+pub fn sending(f: &mut Frame, area: Rect, ui: &Ui, p: &crate::reminders::Progress) {
+    let t = &ui.theme;
+    let (done, total) = (p.done, p.total.max(p.done));
+    let width = 20usize;
+    let filled = (done * width).checked_div(total).unwrap_or(0).min(width);
+    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(width - filled));
+    let text = ui.loc.tf(
+        "remind.sending",
+        &[("done", &ui.loc.num(done as i64)), ("total", &ui.loc.num(total as i64)), ("failed", &p.failed)],
+    );
+    let line = Line::from(vec![
+        Span::styled(" ✉ ", t.accent),
+        Span::styled(bar, t.accent),
+        Span::raw(" "),
+        Span::styled(text, t.base),
+    ]);
+    f.render_widget(Paragraph::new(line), area.intersection(f.area()));
+}

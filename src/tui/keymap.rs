@@ -54,6 +54,7 @@ impl Chord {
             KeyCode::PageDown => loc.t("keys.pagedown").to_string(),
             KeyCode::F(n) => format!("F{n}"),
             KeyCode::Backspace => "⌫".into(),
+            KeyCode::Delete => loc.t("keys.delete").to_string(),
             other => format!("{other:?}"),
         };
         if self.ctrl { format!("Ctrl-{base}") } else { base }
@@ -99,10 +100,13 @@ pub enum Context {
     Confirm,
     Triage,
     Note,
+    Remind,
+    RemindBody,
+    Relances,
 }
 
 impl Context {
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::Formations,
         Context::CourseDetail,
@@ -114,6 +118,9 @@ impl Context {
         Context::Confirm,
         Context::Triage,
         Context::Note,
+        Context::Remind,
+        Context::RemindBody,
+        Context::Relances,
     ];
 
     pub fn title_key(self) -> &'static str {
@@ -129,6 +136,9 @@ impl Context {
             Context::Confirm => "help.confirm",
             Context::Triage => "tabs.triage",
             Context::Note => "help.note",
+            Context::Remind => "help.remind",
+            Context::RemindBody => "help.remind_body",
+            Context::Relances => "tabs.relances",
         }
     }
 }
@@ -146,13 +156,15 @@ const MOVE: [Binding; 6] = [
 ];
 
 #[rustfmt::skip]
-static GLOBAL: [Binding; 10] = [
+static GLOBAL: [Binding; 12] = [
     b(&[ch('?')], Cmd::Help, "keys_desc.help", true),
     b(&[ch('q')], Cmd::Quit, "keys_desc.quit", true),
     b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
     b(&[ch('1')], Cmd::GoTab(0), "keys_desc.tab1", false),
     b(&[ch('2')], Cmd::GoTab(1), "keys_desc.tab2", false),
     b(&[ch('3')], Cmd::GoTab(2), "keys_desc.tab3", false),
+    b(&[ch('4')], Cmd::GoTab(3), "keys_desc.tab4", false),
+    b(&[ch('X')], Cmd::StopSending, "keys_desc.stop_sending", false),
     b(&[key(Tab)], Cmd::NextTab, "keys_desc.next_tab", false),
     b(&[key(BackTab)], Cmd::PrevTab, "keys_desc.prev_tab", false),
     b(&[key(F(5)), ctrl('r')], Cmd::Refresh, "keys_desc.refresh", false),
@@ -187,9 +199,10 @@ static COURSE_DETAIL: [Binding; 13] = [
 ];
 
 #[rustfmt::skip]
-static TUTORING: [Binding; 16] = [
+static TUTORING: [Binding; 17] = [
     MOVE[0], MOVE[1], MOVE[2], MOVE[3], MOVE[4], MOVE[5],
     b(&[key(Enter)], Cmd::Open, "keys_desc.open_report", true),
+    b(&[ch('r')], Cmd::Remind, "keys_desc.remind", true),
     b(&[ch('c')], Cmd::Pick, "keys_desc.pick_course", false),
     b(&[ch('f')], Cmd::KindFilter, "keys_desc.kind_filter", false),
     b(&[ch(' ')], Cmd::Mark, "keys_desc.mark", true),
@@ -240,8 +253,9 @@ static EDIT_CONFLICT: [Binding; 4] = [
 ];
 
 #[rustfmt::skip]
-static TRIAGE: [Binding; 18] = [
+static TRIAGE: [Binding; 19] = [
     MOVE[0], MOVE[1], MOVE[2], MOVE[3], MOVE[4], MOVE[5],
+    b(&[ch('r')], Cmd::Remind, "keys_desc.remind", true),
     b(&[key(Enter)], Cmd::Open, "keys_desc.open_report", true),
     b(&[ch(' ')], Cmd::Mark, "keys_desc.mark", true),
     b(&[ch('x')], Cmd::Note, "keys_desc.note_contact", true),
@@ -261,6 +275,42 @@ static NOTE: [Binding; 3] = [
     b(&[key(Enter)], Cmd::Yes, "keys_desc.save_note", true),
     b(&[key(Esc)], Cmd::No, "keys_desc.cancel_edit", true),
     b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
+];
+
+#[rustfmt::skip]
+static REMIND: [Binding; 14] = [
+    b(&[key(Tab)], Cmd::FocusNext, "keys_desc.next_field", true),
+    b(&[key(BackTab)], Cmd::FocusPrev, "keys_desc.prev_field", false),
+    b(&[key(Enter)], Cmd::Open, "keys_desc.activate", true),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.cancel_edit", true),
+    b(&[ch(' ')], Cmd::Mark, "keys_desc.toggle_choice", true),
+    b(&[key(Left)], Cmd::Left, "keys_desc.template_prev", false),
+    b(&[key(Right)], Cmd::Right, "keys_desc.template_next", false),
+    b(&[key(Down)], Cmd::Down, "keys_desc.field_down", false),
+    b(&[key(Up)], Cmd::Up, "keys_desc.field_up", false),
+    b(&[key(PageDown)], Cmd::PageDown, "keys_desc.preview_down", false),
+    b(&[key(PageUp)], Cmd::PageUp, "keys_desc.preview_up", false),
+    b(&[key(Delete)], Cmd::Delete, "keys_desc.remove_attachment", false),
+    b(&[key(Backspace)], Cmd::Delete, "keys_desc.remove_attachment", false),
+    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
+];
+
+// While the body is being edited every other key goes to the text.
+#[rustfmt::skip]
+static REMIND_BODY: [Binding; 3] = [
+    b(&[key(Esc)], Cmd::Back, "keys_desc.body_done", true),
+    b(&[key(Tab)], Cmd::FocusNext, "keys_desc.body_done_next", true),
+    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
+];
+
+#[rustfmt::skip]
+static RELANCES: [Binding; 11] = [
+    MOVE[0], MOVE[1], MOVE[2], MOVE[3], MOVE[4], MOVE[5],
+    b(&[ch('R')], Cmd::Retry, "keys_desc.retry_reminder", true),
+    b(&[ch('C')], Cmd::ConfirmSent, "keys_desc.confirm_reminder", true),
+    b(&[ch('D')], Cmd::CancelReminder, "keys_desc.cancel_reminder", false),
+    b(&[ch('f')], Cmd::StepFilter, "keys_desc.status_filter", true),
+    b(&[ch('/')], Cmd::Filter, "keys_desc.filter", false),
 ];
 
 #[rustfmt::skip]
@@ -292,6 +342,9 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::Confirm => &CONFIRM,
         Context::Triage => &TRIAGE,
         Context::Note => &NOTE,
+        Context::Remind => &REMIND,
+        Context::RemindBody => &REMIND_BODY,
+        Context::Relances => &RELANCES,
     }
 }
 
@@ -299,7 +352,13 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
 pub fn is_modal(ctx: Context) -> bool {
     matches!(
         ctx,
-        Context::Help | Context::EditStats | Context::EditConflict | Context::Confirm | Context::Note
+        Context::Help
+            | Context::EditStats
+            | Context::EditConflict
+            | Context::Confirm
+            | Context::Note
+            | Context::Remind
+            | Context::RemindBody
     )
 }
 
@@ -336,6 +395,25 @@ mod tests {
         assert_eq!(lookup(Context::Tutoring, &ev(Char('q'))), Some(Cmd::Quit));
         assert_eq!(lookup(Context::Help, &ev(Char('q'))), Some(Cmd::Back));
         assert_eq!(lookup(Context::Help, &ev(Char('2'))), None, "overlays are modal");
+    }
+
+    /// In a dialog, `q`, digits and Tab belong to the dialog (typing, moving between
+    /// fields), never to the global table (quit, switch tab).
+    #[test]
+    fn dialogs_are_modal() {
+        for ctx in [
+            Context::Help,
+            Context::EditStats,
+            Context::EditConflict,
+            Context::Confirm,
+            Context::Note,
+            Context::Remind,
+            Context::RemindBody,
+        ] {
+            assert!(is_modal(ctx), "{ctx:?}");
+            assert_ne!(lookup(ctx, &ev(Char('q'))), Some(Cmd::Quit), "{ctx:?}");
+            assert_eq!(lookup(ctx, &ev(Char('2'))), None, "{ctx:?}");
+        }
     }
 
     #[test]

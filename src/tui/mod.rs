@@ -9,6 +9,7 @@ pub mod app;
 pub mod dialogs;
 pub mod frame;
 pub mod keymap;
+pub mod remind_tasks;
 pub mod tasks;
 pub mod terminal;
 pub mod text;
@@ -27,8 +28,8 @@ use tokio::sync::mpsc;
 
 use self::action::Action;
 use self::app::App;
+use self::remind_tasks::{RemindLoaded, TaskCtx};
 use self::terminal::RestoreGuard;
-use crate::store::Store;
 
 /// Frames are at least this far apart; input arriving meanwhile is folded into one frame.
 const FRAME_GAP: Duration = Duration::from_millis(12);
@@ -45,14 +46,45 @@ pub fn draw<W: std::io::Write>(
     Ok(())
 }
 
-fn spawn_effects(app: &mut App, store: &Store, tx: &mpsc::UnboundedSender<Action>) {
+fn spawn_effects(app: &mut App, ctx: &TaskCtx, tx: &mpsc::UnboundedSender<Action>) {
     for effect in app.take_effects() {
-        let (store, scope, tx) = (store.clone(), app.scope.clone(), tx.clone());
+        let (ctx, tx) = (ctx.clone(), tx.clone());
         tokio::spawn(async move {
-            let loaded = tasks::run(&store, &scope, effect).await;
+            let progress = tx.clone();
+            let emit = move |a: Action| {
+                let _ = progress.send(a);
+            };
+            let loaded = tasks::run_in(&ctx, effect, &emit).await;
             let _ = tx.send(Action::Loaded(loaded));
         });
     }
+}
+
+/// Sleeps until `at` (epoch seconds), or forever when there is nothing to wake for.
+async fn sleep_until(at: Option<i64>) {
+    match at {
+        Some(t) => tokio::time::sleep(Duration::from_secs((t - now()).max(0) as u64)).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Quitting while reminders are being sent: stop after the message in flight (so none is
+/// left uncertain), waiting a few seconds at most.
+async fn finish_sending(app: &mut App, ctx: &TaskCtx, rx: &mut mpsc::UnboundedReceiver<Action>) {
+    if app.sending.is_none() {
+        return;
+    }
+    ctx.cancel_sending();
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(a) = rx.recv().await {
+            let done = matches!(&a, Action::Loaded(tasks::Loaded::Remind(RemindLoaded::Dispatched { .. })));
+            app.update(a);
+            if done {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 fn now() -> i64 {
@@ -68,7 +100,7 @@ fn handle_event(app: &mut App, ev: Event, panic_key: bool) {
     app.handle_event(ev);
 }
 
-pub async fn run(mut app: App, store: Store) -> color_eyre::Result<()> {
+pub async fn run(mut app: App, ctx: TaskCtx) -> color_eyre::Result<()> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut term = terminal::setup()?;
@@ -82,7 +114,7 @@ pub async fn run(mut app: App, store: Store) -> color_eyre::Result<()> {
     let panic_key = std::env::var_os("TUTORAT_DEBUG_PANIC").is_some();
 
     loop {
-        spawn_effects(&mut app, &store, &tx);
+        spawn_effects(&mut app, &ctx, &tx);
         if app.quit {
             break;
         }
@@ -108,7 +140,7 @@ pub async fn run(mut app: App, store: Store) -> color_eyre::Result<()> {
         while let Ok(a) = rx.try_recv() {
             app.update(a);
         }
-        spawn_effects(&mut app, &store, &tx);
+        spawn_effects(&mut app, &ctx, &tx);
         if app.quit {
             break;
         }
@@ -125,10 +157,15 @@ pub async fn run(mut app: App, store: Store) -> color_eyre::Result<()> {
                 app.update(a);
             }
             _ = tick.tick(), if app.busy > 0 => app.update(Action::Tick),
+            _ = sleep_until(app.next_wakeup()), if app.next_wakeup().is_some() => {
+                app.ui.now = now();
+                app.update(Action::Wake);
+            }
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
         }
     }
-    store.close().await;
+    finish_sending(&mut app, &ctx, &mut rx).await;
+    ctx.store.close().await;
     Ok(())
 }

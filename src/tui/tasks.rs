@@ -10,6 +10,8 @@ use crate::store::progress::{SaveOutcome, StatsEdit, StatsRecord, UndoOutcome};
 use crate::store::report::Report;
 use crate::store::triage::TriageRow;
 use crate::store::{Store, StoreError};
+use crate::tui::action::Action;
+use crate::tui::remind_tasks::{self, RemindEffect, RemindLoaded, TaskCtx};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -44,6 +46,7 @@ pub enum Effect {
         note: String,
         now: Ts,
     },
+    Remind(RemindEffect),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -89,14 +92,25 @@ pub enum Loaded {
         count: usize,
         result: Result<(), String>,
     },
+    Remind(RemindLoaded),
 }
 
 fn text<T>(r: Result<T, StoreError>) -> Result<T, String> {
     r.map_err(|e| e.to_string())
 }
 
+/// Runs an effect that needs only the database (reminder effects report that reminders are
+/// not available here).
 pub async fn run(store: &Store, scope: &Scope, effect: Effect) -> Loaded {
+    let ctx = TaskCtx::new(store.clone(), scope.clone(), None, None, None);
+    run_in(&ctx, effect, &|_| {}).await
+}
+
+/// Runs an effect; long ones (sending) report progress through `emit` as they go.
+pub async fn run_in(ctx: &TaskCtx, effect: Effect, emit: &(dyn Fn(Action) + Send + Sync)) -> Loaded {
+    let (store, scope) = (&ctx.store, &ctx.scope);
     match effect {
+        Effect::Remind(e) => Loaded::Remind(remind_tasks::run(ctx, e, emit).await),
         Effect::LoadFormations => Loaded::Formations(text(
             async {
                 Ok(FormationsData {

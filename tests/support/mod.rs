@@ -146,6 +146,7 @@ pub mod fixture;
 pub mod pty;
 pub mod remind;
 pub mod smtp;
+pub mod triage_fixture;
 pub mod ui;
 
 /// For tests without an async runtime of their own.

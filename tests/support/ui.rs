@@ -41,6 +41,26 @@ pub async fn settle(app: &mut App, store: &Store) {
     }
 }
 
+/// Like [`settle`], with a full task context (reminders and transport): progress that a
+/// sending reports is applied before its result, as the runtime would.
+pub async fn settle_ctx(app: &mut App, ctx: &tutorat::tui::remind_tasks::TaskCtx) {
+    loop {
+        let effects = app.take_effects();
+        if effects.is_empty() {
+            break;
+        }
+        for e in effects {
+            let emitted = std::sync::Mutex::new(Vec::new());
+            let emit = |a: Action| emitted.lock().unwrap().push(a);
+            let loaded = tasks::run_in(ctx, e, &emit).await;
+            for a in emitted.into_inner().unwrap() {
+                app.update(a);
+            }
+            app.update(Action::Loaded(loaded));
+        }
+    }
+}
+
 pub async fn app_for(store: &Store, username: &str, lang: Lang, label: &str) -> App {
     let scope = store.scope_for(username).await.unwrap();
     let mut app = App::new(ui(lang), scope, label.to_string());

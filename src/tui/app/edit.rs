@@ -57,6 +57,9 @@ impl App {
                 }
             }
             Pending::Undo { enrolment_id } => self.run(Effect::UndoEdit { enrolment_id, now: self.ui.now }),
+            p @ (Pending::SendReminders | Pending::DiscardRemind | Pending::LogAct { .. }) => {
+                self.remind_confirmed(p)
+            }
         }
     }
 

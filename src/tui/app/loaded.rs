@@ -13,6 +13,7 @@ impl App {
 
     pub(super) fn loaded(&mut self, l: Loaded) {
         match l {
+            Loaded::Remind(r) => self.remind_loaded(r),
             l @ (Loaded::Stats { .. } | Loaded::StatsSaved { .. } | Loaded::Undone { .. }) => {
                 self.edit_loaded(l)
             }
@@ -90,7 +91,15 @@ impl App {
                     }
                 }
             }
-            Loaded::Report { enrolment_id, result } => {
+            Loaded::Report { enrolment_id, mut result } => {
+                // Stored names of templates, shown by their titles.
+                if let Ok(report) = &mut result {
+                    for m in report.reminders.iter_mut().filter(|m| m.kind != "contact") {
+                        if let Some(t) = self.template_title(&m.template) {
+                            m.template = t;
+                        }
+                    }
+                }
                 let now = self.ui.now;
                 let Some(r) = self.tutoring.report.as_mut().filter(|r| r.enrolment_id == enrolment_id) else {
                     return;

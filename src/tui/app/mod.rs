@@ -6,6 +6,7 @@ use ratatui::Frame;
 
 mod edit;
 mod loaded;
+mod remind;
 
 use super::action::{Action, Cmd};
 use super::dialogs::confirm::{Confirm, Pending};
@@ -13,14 +14,18 @@ use super::dialogs::edit_stats::EditStats;
 use super::dialogs::help::Help;
 use super::dialogs::note::{NoteDialog, NoteOut};
 use super::dialogs::picker::{PickItem, Picked, Picker};
+use super::dialogs::remind::RemindDialog;
 use super::frame::{self, Level, Status};
 use super::keymap::{self, Context};
 use super::tasks::Effect;
 use super::views::formations::FormationsView;
+use super::views::reminder_log::ReminderLogView;
 use super::views::triage::TriageView;
 use super::views::tutoring::TutoringView;
 use super::views::{CourseRef, Outcome, Ui};
+use crate::model::Ts;
 use crate::model::triage::Rules;
+use crate::reminders::{Progress, Reminders};
 use crate::store::people::Scope;
 use crate::tui::text;
 
@@ -29,10 +34,11 @@ pub enum Tab {
     Formations,
     Tutoring,
     Triage,
+    Relances,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Formations, Tab::Tutoring, Tab::Triage];
+    pub const ALL: [Tab; 4] = [Tab::Formations, Tab::Tutoring, Tab::Triage, Tab::Relances];
 
     pub fn index(self) -> usize {
         Self::ALL.iter().position(|t| *t == self).unwrap_or(0)
@@ -43,6 +49,7 @@ impl Tab {
             Tab::Formations => "tabs.formations",
             Tab::Tutoring => "tabs.tutoring",
             Tab::Triage => "tabs.triage",
+            Tab::Relances => "tabs.relances",
         }
     }
 }
@@ -66,6 +73,7 @@ pub enum Layer {
     EditStats(Box<EditStats>),
     Confirm(Confirm),
     Note(NoteDialog),
+    Remind(Box<RemindDialog>),
 }
 
 pub struct App {
@@ -78,6 +86,21 @@ pub struct App {
     pub triage: TriageView,
     /// `[triage]` settings: when to remind again, when to call.
     pub triage_rules: Rules,
+    pub reminder_log: ReminderLogView,
+    /// Reminder settings and templates; `None` with the reason in `reminders_problem` when
+    /// the configuration does not allow sending.
+    pub reminders: Option<Reminders>,
+    pub reminders_problem: Option<String>,
+    /// The sending in progress, as last reported.
+    pub sending: Option<Progress>,
+    /// Another sending was queued while one ran: send again when it ends.
+    dispatch_again: bool,
+    /// When failed reminders are next due for a retry.
+    pub next_retry: Option<Ts>,
+    /// Learners the last queued sending skipped, for its summary.
+    last_skipped: usize,
+    /// Whether that sending included the copy to the tutor.
+    last_copy: bool,
     pub layers: Vec<Layer>,
     pub status: Option<Status>,
     pub quit: bool,
@@ -100,6 +123,14 @@ impl App {
             tutoring: TutoringView::default(),
             triage: TriageView::default(),
             triage_rules: Rules::default(),
+            reminder_log: ReminderLogView::default(),
+            reminders: None,
+            reminders_problem: None,
+            sending: None,
+            dispatch_again: false,
+            next_retry: None,
+            last_skipped: 0,
+            last_copy: false,
             layers: Vec::new(),
             status: None,
             quit: false,
@@ -144,6 +175,7 @@ impl App {
             Some(Layer::EditStats(d)) => d.context(),
             Some(Layer::Confirm(_)) => Context::Confirm,
             Some(Layer::Note(_)) => Context::Note,
+            Some(Layer::Remind(d)) => d.context(),
             None => self.view_context(),
         }
     }
@@ -155,6 +187,7 @@ impl App {
             Tab::Tutoring if self.tutoring.report.is_some() => Context::Report,
             Tab::Tutoring => Context::Tutoring,
             Tab::Triage => Context::Triage,
+            Tab::Relances => Context::Relances,
         }
     }
 
@@ -163,6 +196,7 @@ impl App {
             Tab::Formations => self.formations.filter.editing && self.formations.detail.is_none(),
             Tab::Tutoring => self.tutoring.filter.editing && self.tutoring.report.is_none(),
             Tab::Triage => self.triage.filter.editing,
+            Tab::Relances => self.reminder_log.filter.editing,
         }
     }
 
@@ -183,10 +217,12 @@ impl App {
                 (Some(Layer::Picker(_, p)), _) => p.paste(&s),
                 (Some(Layer::EditStats(d)), _) => d.paste(&s, &self.ui),
                 (Some(Layer::Note(n)), _) => n.paste(&s),
+                (Some(Layer::Remind(d)), _) => d.paste(&s),
                 (Some(_), _) => {}
                 (None, Tab::Formations) => self.formations.paste(&s),
                 (None, Tab::Tutoring) => self.tutoring.paste(&s),
                 (None, Tab::Triage) => self.triage.paste(&s),
+                (None, Tab::Relances) => self.reminder_log.paste(&s),
             },
             Action::Cmd(c) => self.command(c),
             Action::Loaded(l) => {
@@ -195,6 +231,8 @@ impl App {
             }
             Action::Resize => {}
             Action::Tick => self.spin = self.spin.wrapping_add(1),
+            Action::SendProgress(p) => self.sending = Some(p),
+            Action::Wake => self.wake(),
         }
     }
 
@@ -220,6 +258,10 @@ impl App {
         if let Some(Layer::EditStats(d)) = self.layers.last_mut() {
             let out = d.key(k, &self.ui);
             self.dialog_out(out);
+            return;
+        }
+        if let Some(Layer::Remind(_)) = self.layers.last() {
+            self.remind_key(k);
             return;
         }
         if let Some(Layer::Note(n)) = self.layers.last_mut() {
@@ -254,6 +296,7 @@ impl App {
                 Tab::Formations => self.formations.handle_key(k),
                 Tab::Tutoring => self.tutoring.handle_key(k),
                 Tab::Triage => self.triage.handle_key(k),
+                Tab::Relances => self.reminder_log.handle_key(k),
             };
             self.outcome(out);
             return;
@@ -276,6 +319,7 @@ impl App {
             Tab::Formations => self.formations.update(cmd),
             Tab::Tutoring => self.tutoring.update(cmd),
             Tab::Triage => self.triage.update(cmd),
+            Tab::Relances => self.reminder_log.update(cmd),
         };
         if out == Outcome::Unhandled {
             self.global(cmd);
@@ -332,6 +376,13 @@ impl App {
                 self.tutoring.report = Some(super::views::report::ReportView::new(enrolment_id, learner));
                 self.run(Effect::LoadReport { enrolment_id });
             }
+            Outcome::OpenRemind { targets, prefer } => self.open_remind(targets, prefer),
+            Outcome::ConfirmLogAct { id, act, who } => self.confirm_log_act(id, act, &who),
+            Outcome::NotApplicable => {
+                let msg = self.ui.loc.t("relances.not_applicable").to_string();
+                self.set_status(Level::Info, msg);
+            }
+            Outcome::ReloadLog => self.load_log(),
             Outcome::PickReportCourse => {
                 if let Some(r) = &self.tutoring.report {
                     let title = self.ui.loc.tf("picker.report_title", &[("who", &r.learner)]);
@@ -373,7 +424,9 @@ impl App {
             Cmd::NextTab => self.switch_tab((self.tab.index() + 1) % Tab::ALL.len()),
             Cmd::PrevTab => self.switch_tab((self.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()),
             Cmd::GoTab(i) => self.switch_tab(i as usize),
+            Cmd::StopSending => self.stop_sending(),
             Cmd::Refresh => {
+                self.load_log();
                 self.run(Effect::LoadFormations);
                 self.triage.loading = true;
                 self.run(Effect::LoadTriage { now: self.ui.now });
@@ -431,6 +484,9 @@ impl App {
                 let base = self.ui.loc.t(t.title_key()).to_string();
                 match (t, &self.tutoring.course) {
                     (Tab::Tutoring, Some(c)) => format!("{base} · {}", text::fit(&c.shortname, 16)),
+                    (Tab::Relances, _) if self.reminder_log.attention() > 0 => {
+                        format!("{base} {}✗", self.ui.loc.num(self.reminder_log.attention() as i64))
+                    }
                     (Tab::Triage, _) if self.triage.loaded => {
                         let (platform, course) = self.triage.counts();
                         format!(
@@ -448,6 +504,7 @@ impl App {
             Tab::Formations => self.formations.render(f, c.body, &self.ui),
             Tab::Tutoring => self.tutoring.render(f, c.body, &self.ui),
             Tab::Triage => self.triage.render(f, c.body, &self.ui),
+            Tab::Relances => self.reminder_log.render(f, c.body, &self.ui),
         }
         let hint_ctx = match self.layers.last() {
             Some(Layer::Picker(..)) => None,
@@ -457,7 +514,10 @@ impl App {
             Some(ctx) => frame::hints(f, c.hints, &self.ui, ctx),
             None => frame::picker_hints(f, c.hints, &self.ui),
         }
-        frame::status(f, c.status, &self.ui, self.status.as_ref(), self.busy > 0, self.spin);
+        match &self.sending {
+            Some(p) => frame::sending(f, c.status, &self.ui, p),
+            None => frame::status(f, c.status, &self.ui, self.status.as_ref(), self.busy > 0, self.spin),
+        }
         for layer in &mut self.layers {
             match layer {
                 Layer::Help(h) => h.render(f, c.body, &self.ui),
@@ -465,6 +525,10 @@ impl App {
                 Layer::EditStats(d) => d.render(f, c.body, &self.ui),
                 Layer::Confirm(cf) => cf.render(f, c.body, &self.ui),
                 Layer::Note(n) => n.render(f, c.body, &self.ui),
+                Layer::Remind(d) => {
+                    let hours = self.reminders.as_ref().map(|r| r.settings.min_interval_hours).unwrap_or(0);
+                    d.render(f, c.body, &self.ui, hours)
+                }
             }
         }
     }

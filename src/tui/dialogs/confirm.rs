@@ -19,6 +19,12 @@ pub enum Pending {
     Overwrite,
     /// Undo this tutor's last edit of a learner.
     Undo { enrolment_id: i64 },
+    /// Queue and send the Relancer dialog's messages.
+    SendReminders,
+    /// Close the Relancer dialog, dropping the edited body and attachments.
+    DiscardRemind,
+    /// Retry, confirm or cancel one reminder of the Relances tab.
+    LogAct { id: i64, act: crate::tui::remind_tasks::LogAct },
 }
 
 #[derive(Clone, Debug, PartialEq)]

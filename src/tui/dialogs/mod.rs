@@ -6,6 +6,8 @@ pub mod edit_stats_view;
 pub mod help;
 pub mod note;
 pub mod picker;
+pub mod remind;
+pub mod remind_view;
 
 use ratatui::layout::Rect;
 

@@ -2,6 +2,7 @@
 
 pub mod course;
 pub mod formations;
+pub mod reminder_log;
 pub mod report;
 mod report_history;
 pub mod triage;
@@ -64,4 +65,19 @@ pub enum Outcome {
         enrolment_id: i64,
         learner: String,
     },
+    /// Open the Relancer dialog for these enrolments, on the template that fits.
+    OpenRemind {
+        targets: Vec<i64>,
+        prefer: &'static str,
+    },
+    /// Ask before acting on one reminder of the Relances tab.
+    ConfirmLogAct {
+        id: i64,
+        act: crate::tui::remind_tasks::LogAct,
+        who: String,
+    },
+    /// The key does not apply to the row under the cursor.
+    NotApplicable,
+    /// Reload the Relances tab (its status filter changed).
+    ReloadLog,
 }

@@ -264,6 +264,12 @@ impl TriageView {
                 self.rebuild_index();
             }
             Cmd::Pick => return Outcome::PickTriageCourse,
+            Cmd::Remind => {
+                let targets = self.targets();
+                if !targets.is_empty() {
+                    return Outcome::OpenRemind { targets, prefer: "never_accessed" };
+                }
+            }
             Cmd::Note => {
                 let targets = self.targets();
                 if !targets.is_empty() {

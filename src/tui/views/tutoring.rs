@@ -305,6 +305,23 @@ impl TutoringView {
                 self.rebuild_index();
             }
             Cmd::Open => return self.open_report(),
+            Cmd::Remind => {
+                let Some(current) = self.current() else { return Outcome::Done };
+                // The template that fits the learner under the cursor.
+                let prefer = match (current.row.last_access, current.status) {
+                    (None, _) => "never_accessed",
+                    (_, EnrolmentStatus::NotStarted) => "not_started",
+                    _ => "behind_schedule",
+                };
+                let targets = if self.marks.is_empty() {
+                    vec![current.row.enrolment_id]
+                } else {
+                    let mut v: Vec<i64> = self.marks.iter().copied().collect();
+                    v.sort_unstable();
+                    v
+                };
+                return Outcome::OpenRemind { targets, prefer };
+            }
             Cmd::Pick => return Outcome::PickCourse,
             Cmd::Back => {
                 if !self.filter.clear() {

@@ -1,0 +1,320 @@
+//! Reminders, as seen from the application: the Relancer dialog, the sending in the
+//! background with its progress and summary, retries when they are due, and the actions
+//! of the Relances tab.
+
+use crossterm::event::KeyEvent;
+
+use super::{App, Layer, Tab};
+use crate::model::Ts;
+use crate::reminders::{Reminders, Summary};
+use crate::tui::dialogs::confirm::{Confirm, Pending};
+use crate::tui::dialogs::remind::{RPhase, RemindDialog, RemindOut};
+use crate::tui::frame::Level;
+use crate::tui::remind_tasks::{LogAct, RemindEffect, RemindLoaded, error_text};
+use crate::tui::tasks::Effect;
+use crate::tui::text;
+
+impl App {
+    /// Called once at start: what reminders can do here. A process that stopped while
+    /// sending left messages queued (or uncertain): they are resumed (or reported) now.
+    pub fn start_reminders(&mut self, reminders: Option<Reminders>, problem: Option<String>) {
+        self.reminders = reminders;
+        self.reminders_problem = problem;
+        self.load_log();
+        if self.reminders.is_some() && self.scope.person.is_some() {
+            self.dispatch(None, true);
+        }
+    }
+
+    /// A template's title ("Jamais connecté") for its file name, which is what is stored.
+    pub fn template_title(&self, name: &str) -> Option<String> {
+        let rem = self.reminders.as_ref()?;
+        rem.templates.list().into_iter().find(|(i, _)| i.name == name).map(|(i, _)| text::clean(&i.title))
+    }
+
+    fn remind_effect(&mut self, e: RemindEffect) {
+        self.run(Effect::Remind(e));
+    }
+
+    pub(super) fn load_log(&mut self) {
+        let status = self.reminder_log.status;
+        self.reminder_log.loading = true;
+        self.remind_effect(RemindEffect::LoadLog { status });
+    }
+
+    fn dispatch(&mut self, batch: Option<String>, quiet: bool) {
+        if self.sending.is_some() {
+            self.dispatch_again = true;
+            return;
+        }
+        self.sending = Some(Default::default());
+        self.remind_effect(RemindEffect::Dispatch { batch, quiet });
+    }
+
+    pub(super) fn stop_sending(&mut self) {
+        if self.sending.is_some() {
+            self.remind_effect(RemindEffect::Cancel);
+        } else {
+            let msg = self.ui.loc.t("remind.nothing_sending").to_string();
+            self.set_status(Level::Info, msg);
+        }
+    }
+
+    /// When the runtime should wake the application (the next retry of failed reminders).
+    pub fn next_wakeup(&self) -> Option<Ts> {
+        self.next_retry.filter(|_| self.sending.is_none())
+    }
+
+    pub(super) fn wake(&mut self) {
+        if self.next_retry.is_some_and(|t| t <= self.ui.now) && self.sending.is_none() {
+            self.next_retry = None;
+            self.dispatch(None, true);
+        }
+    }
+
+    pub(super) fn open_remind(&mut self, targets: Vec<i64>, prefer: &str) {
+        let Some(rem) = &self.reminders else {
+            let why = self.reminders_problem.clone().unwrap_or_default();
+            let msg = self.ui.loc.tf("remind.unavailable", &[("error", &text::clean(&why))]);
+            self.set_status(Level::Error, msg);
+            return;
+        };
+        let d = RemindDialog::new(targets, rem, prefer, &self.ui);
+        let req = d.request();
+        self.layers.push(Layer::Remind(Box::new(d)));
+        self.remind_effect(RemindEffect::Plan { req, now: self.ui.now });
+    }
+
+    fn remind_dialog(&mut self) -> Option<&mut RemindDialog> {
+        self.layers.iter_mut().rev().find_map(|l| match l {
+            Layer::Remind(d) => Some(d.as_mut()),
+            _ => None,
+        })
+    }
+
+    fn close_remind(&mut self) {
+        self.layers.retain(|l| !matches!(l, Layer::Remind(_)));
+    }
+
+    pub(super) fn remind_key(&mut self, k: KeyEvent) {
+        let (Some(rem), Some(Layer::Remind(d))) = (self.reminders.as_ref(), self.layers.last_mut()) else {
+            return;
+        };
+        let out = d.key(k, rem, &self.scope, &self.ui);
+        let loc = &self.ui.loc;
+        match out {
+            RemindOut::Stay => {}
+            RemindOut::Close => self.close_remind(),
+            RemindOut::Replan(req) => self.remind_effect(RemindEffect::Plan { req, now: self.ui.now }),
+            RemindOut::ReadAttachment(path) => self.remind_effect(RemindEffect::ReadAttachment { path }),
+            RemindOut::ConfirmDiscard => {
+                let c = Confirm::new(
+                    loc.t("confirm.discard_title").to_string(),
+                    loc.t("confirm.remind_discard_text").to_string(),
+                    Pending::DiscardRemind,
+                );
+                self.layers.push(Layer::Confirm(c));
+            }
+            RemindOut::ConfirmSend => {
+                let n = d.plan.as_ref().map(|p| p.send.len()).unwrap_or(0) as i64;
+                let c = Confirm::new(
+                    loc.t("confirm.send_title").to_string(),
+                    loc.tn("confirm.send_text", n),
+                    Pending::SendReminders,
+                );
+                self.layers.push(Layer::Confirm(c));
+            }
+        }
+    }
+
+    pub(super) fn confirm_log_act(&mut self, id: i64, act: LogAct, who: &str) {
+        let loc = &self.ui.loc;
+        let (title, text) = match act {
+            LogAct::Retry => ("confirm.retry_title", "confirm.retry_text"),
+            LogAct::Confirm => ("confirm.confirm_sent_title", "confirm.confirm_sent_text"),
+            LogAct::Cancel => ("confirm.cancel_reminder_title", "confirm.cancel_reminder_text"),
+        };
+        let c = Confirm::new(
+            loc.t(title).to_string(),
+            loc.tf(text, &[("who", &who)]),
+            Pending::LogAct { id, act },
+        );
+        self.layers.push(Layer::Confirm(c));
+    }
+
+    /// A "yes" to one of the reminder confirmations.
+    pub(super) fn remind_confirmed(&mut self, p: Pending) {
+        match p {
+            Pending::DiscardRemind => self.close_remind(),
+            Pending::SendReminders => {
+                let now = self.ui.now;
+                let Some(d) = self.remind_dialog() else { return };
+                let Some(plan) = d.plan.clone() else { return };
+                d.phase = RPhase::Enqueuing;
+                let compose = d.compose();
+                self.remind_effect(RemindEffect::Enqueue {
+                    plan: Box::new(plan),
+                    compose: Box::new(compose),
+                    now,
+                });
+            }
+            Pending::LogAct { id, act } => {
+                self.remind_effect(RemindEffect::Act { id, act, now: self.ui.now })
+            }
+            _ => {}
+        }
+    }
+
+    /// `copy`: this sending included the copy to the tutor, which `Summary::sent` counts.
+    fn summary_text(&self, s: &Summary, skipped: usize, copy: bool) -> String {
+        let loc = &self.ui.loc;
+        let copy_sent = copy && s.sent > 0;
+        let learners = s.sent - usize::from(copy_sent);
+        let mut msg = loc.tf(
+            "reminders.summary",
+            &[("sent", &learners), ("skipped", &skipped), ("failed", &(s.failed + s.will_retry))],
+        );
+        if copy_sent {
+            msg = format!("{msg} {}", loc.t("remind.plus_copy"));
+        }
+        if s.will_retry > 0 {
+            msg = format!("{msg} {}", loc.tf("reminders.retry_later", &[("n", &s.will_retry)]));
+        }
+        if s.uncertain > 0 {
+            msg = format!("{msg} {}", loc.tn("remind.uncertain_waiting", s.uncertain as i64));
+        }
+        if s.cancelled {
+            msg = format!("{msg} {}", loc.tn("remind.stopped", s.remaining as i64));
+        }
+        msg
+    }
+
+    /// After a sending or an action: the queues and histories that show reminders.
+    fn reload_after_sending(&mut self) {
+        self.load_log();
+        self.run(Effect::LoadTriage { now: self.ui.now });
+        if let Some(r) = &mut self.tutoring.report {
+            r.loading = true;
+            let enrolment_id = r.enrolment_id;
+            self.run(Effect::LoadReport { enrolment_id });
+        }
+    }
+
+    pub(super) fn remind_loaded(&mut self, l: RemindLoaded) {
+        let ui_loc = self.ui.loc.clone();
+        match l {
+            RemindLoaded::Plan(result) => {
+                let result = result.map_err(|e| error_text(&e, &ui_loc));
+                let (rem, scope) = (self.reminders.clone(), self.scope.clone());
+                let ui = &self.ui;
+                if let (Some(rem), Some(Layer::Remind(d))) =
+                    (rem, self.layers.iter_mut().rev().find(|l| matches!(l, Layer::Remind(_))))
+                {
+                    d.plan_loaded(result, &rem, &scope, ui);
+                }
+            }
+            RemindLoaded::Attachment(result) => {
+                let (rem, scope) = (self.reminders.clone(), self.scope.clone());
+                let ui = &self.ui;
+                if let (Some(rem), Some(Layer::Remind(d))) =
+                    (rem, self.layers.iter_mut().rev().find(|l| matches!(l, Layer::Remind(_))))
+                {
+                    d.attachment_loaded(result, ui);
+                    d.refresh_preview(&rem, &scope, ui);
+                }
+            }
+            RemindLoaded::Enqueued(Ok(q)) => {
+                let skipped =
+                    self.remind_dialog().and_then(|d| d.plan.as_ref().map(|p| p.skipped.len())).unwrap_or(0)
+                        + q.skipped_now.len();
+                self.last_skipped = skipped;
+                self.last_copy = q.copy;
+                self.close_remind();
+                // The marked learners were acted on.
+                self.tutoring.marks.clear();
+                self.triage.marks.clear();
+                let msg = ui_loc.tn("remind.queued", q.queued as i64);
+                self.set_status(Level::Info, msg);
+                self.dispatch(Some(q.batch_id), false);
+                self.reload_after_sending();
+            }
+            RemindLoaded::Enqueued(Err(e)) => {
+                let msg = error_text(&e, &ui_loc);
+                if let Some(d) = self.remind_dialog() {
+                    d.enqueue_failed(msg.clone());
+                }
+                self.set_status(Level::Error, ui_loc.tf("remind.queue_failed", &[("error", &msg)]));
+            }
+            RemindLoaded::Dispatched { quiet, result, next_retry } => {
+                self.sending = None;
+                self.next_retry = next_retry;
+                match result {
+                    Ok(s) => {
+                        let skipped = if quiet { 0 } else { std::mem::take(&mut self.last_skipped) };
+                        let copy = !quiet && std::mem::take(&mut self.last_copy);
+                        let happened = s.sent + s.failed + s.will_retry + s.recovered > 0 || s.cancelled;
+                        if !quiet || happened {
+                            let level = if s.failed + s.uncertain > 0 {
+                                Level::Error
+                            } else if s.will_retry > 0 || s.cancelled {
+                                Level::Warning
+                            } else {
+                                Level::Success
+                            };
+                            let msg = self.summary_text(&s, skipped, copy);
+                            self.set_status(level, msg);
+                        }
+                        if happened {
+                            self.reload_after_sending();
+                        }
+                    }
+                    Err(e) => {
+                        let msg = ui_loc.tf("remind.send_failed", &[("error", &error_text(&e, &ui_loc))]);
+                        self.set_status(Level::Error, msg);
+                        self.load_log();
+                    }
+                }
+                if std::mem::take(&mut self.dispatch_again) {
+                    self.dispatch(None, false);
+                }
+            }
+            RemindLoaded::CancelRequested => {
+                self.set_status(Level::Warning, ui_loc.t("remind.stopping").to_string());
+            }
+            RemindLoaded::Log(Ok(rows)) => {
+                self.reminder_log.load(rows);
+                let titles: Vec<Option<String>> =
+                    self.reminder_log.entries.iter().map(|e| self.template_title(&e.row.template)).collect();
+                for (e, t) in self.reminder_log.entries.iter_mut().zip(titles) {
+                    if let Some(t) = t {
+                        e.template = t;
+                    }
+                }
+            }
+            RemindLoaded::Log(Err(e)) => {
+                self.reminder_log.loading = false;
+                self.reminder_log.error = Some(e.clone());
+                let what = ui_loc.t("tabs.relances").to_string();
+                self.fail(&what, &e);
+            }
+            RemindLoaded::Acted { act, result } => match result {
+                Ok(()) => {
+                    let key = match act {
+                        LogAct::Retry => "relances.retried",
+                        LogAct::Confirm => "relances.confirmed",
+                        LogAct::Cancel => "relances.cancelled",
+                    };
+                    self.set_status(Level::Success, ui_loc.t(key).to_string());
+                    self.load_log();
+                    if act == LogAct::Retry {
+                        self.dispatch(None, false);
+                    }
+                    if self.tab == Tab::Relances {
+                        self.run(Effect::LoadTriage { now: self.ui.now });
+                    }
+                }
+                Err(e) => self.set_status(Level::Error, ui_loc.tf("relances.act_failed", &[("error", &e)])),
+            },
+        }
+    }
+}
