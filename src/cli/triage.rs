@@ -77,8 +77,8 @@ pub async fn run(
     let loc = Locale::new(p.lang);
     let course_id = match course {
         None => None,
-        Some(short) => match p.store.tutored_course_by_shortname(&p.scope, short).await? {
-            Some(id) => Some(id),
+        Some(short) => match p.store.course_by_shortname(&p.scope, short).await? {
+            Some((id, _)) => Some(id),
             None => {
                 return Err(UserError(format!(
                     "no course with short name {short:?} among the courses you tutor"

@@ -173,17 +173,6 @@ impl Store {
         Ok(CourseDetail { info, category_path, lessons, reviews, summary })
     }
 
-    /// A course this tutor may see, by its short name (what scripts pass on the command line).
-    pub async fn tutored_course_by_shortname(&self, scope: &Scope, shortname: &str) -> Result<Option<i64>> {
-        const SQL: &str = "SELECT id FROM courses WHERE shortname = $1";
-        let id: Option<i64> =
-            with_pool!(self, |p| sqlx::query_scalar(SQL).bind(shortname).fetch_optional(p).await)?;
-        match id {
-            Some(id) if self.can_see_course(scope, id).await? => Ok(Some(id)),
-            _ => Ok(None),
-        }
-    }
-
     pub async fn lessons_total(&self, course_id: i64) -> Result<i64> {
         const SQL: &str = "SELECT COUNT(*) FROM lessons WHERE course_id = $1";
         Ok(with_pool!(self, |p| sqlx::query_scalar(SQL).bind(course_id).fetch_one(p).await)?)
