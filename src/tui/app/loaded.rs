@@ -94,9 +94,10 @@ impl App {
             Loaded::Report { enrolment_id, mut result } => {
                 // Stored names of templates, shown by their titles.
                 if let Ok(report) = &mut result {
+                    let titles = self.template_titles();
                     for m in report.reminders.iter_mut().filter(|m| m.kind != "contact") {
-                        if let Some(t) = self.template_title(&m.template) {
-                            m.template = t;
+                        if let Some(t) = titles.get(&m.template) {
+                            m.template = t.clone();
                         }
                     }
                 }

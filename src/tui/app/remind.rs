@@ -2,6 +2,8 @@
 //! background with its progress and summary, retries when they are due, and the actions
 //! of the Relances tab.
 
+use std::collections::HashMap;
+
 use crossterm::event::KeyEvent;
 
 use super::{App, Layer, Tab};
@@ -26,10 +28,10 @@ impl App {
         }
     }
 
-    /// A template's title ("Jamais connecté") for its file name, which is what is stored.
-    pub fn template_title(&self, name: &str) -> Option<String> {
-        let rem = self.reminders.as_ref()?;
-        rem.templates.list().into_iter().find(|(i, _)| i.name == name).map(|(i, _)| text::clean(&i.title))
+    /// Templates' titles ("Jamais connecté") by file name, which is what is stored.
+    pub fn template_titles(&self) -> HashMap<String, String> {
+        let Some(rem) = &self.reminders else { return HashMap::new() };
+        rem.templates.list().into_iter().map(|(i, _)| (i.name, text::clean(&i.title))).collect()
     }
 
     fn remind_effect(&mut self, e: RemindEffect) {
@@ -283,11 +285,10 @@ impl App {
             }
             RemindLoaded::Log(Ok(rows)) => {
                 self.reminder_log.load(rows);
-                let titles: Vec<Option<String>> =
-                    self.reminder_log.entries.iter().map(|e| self.template_title(&e.row.template)).collect();
-                for (e, t) in self.reminder_log.entries.iter_mut().zip(titles) {
-                    if let Some(t) = t {
-                        e.template = t;
+                let titles = self.template_titles();
+                for e in &mut self.reminder_log.entries {
+                    if let Some(t) = titles.get(&e.row.template) {
+                        e.template = t.clone();
                     }
                 }
             }
