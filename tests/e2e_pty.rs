@@ -60,6 +60,32 @@ fn demo_session_open_course_help_quit_restores_terminal() {
     assert!(t.wait_exit(10).success());
 }
 
+/// The real event loop sends in the background: from the triage, remind the first
+/// learner; the messages land in the demo's outbox folder and the summary shows.
+#[test]
+fn a_reminder_from_the_triage_reaches_the_outbox() {
+    let home = tempfile::tempdir().unwrap();
+    let env = home_env(home.path(), "fr_FR.UTF-8");
+    let mut t = Pty::spawn(&["--demo"], &env, 120, 36);
+    t.wait_for("Jamais connectés", 60);
+    t.send("3");
+    t.wait_for("Apprenants jamais connectés", 10);
+    t.send("r");
+    t.wait_for("Aperçu pour", 10);
+    t.send("\r");
+    t.wait_for("Envoyer les relances", 5);
+    t.send("\r");
+    t.wait_for("Envoyées : 1", 20);
+    let outbox = home.path().join("data/tutorat/outbox");
+    let files: Vec<_> = std::fs::read_dir(&outbox).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 2, "the reminder and the copy to the tutor: {files:?}");
+    assert!(files.iter().all(|f| f.extension().is_some_and(|x| x == "eml")));
+    t.send("4");
+    t.wait_for("Historique des relances", 5);
+    t.send("q");
+    assert!(t.wait_exit(10).success());
+}
+
 #[test]
 fn sigterm_restores_the_terminal() {
     let home = tempfile::tempdir().unwrap();
