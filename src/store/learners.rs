@@ -7,7 +7,9 @@ use crate::model::learner::LearnerRow;
 use crate::with_pool;
 
 /// One row per enrolment, with the tutor's pending work per learner (missions handed in
-/// but not graded; observations made), so the counters follow any filter in memory.
+/// but not graded; observations made), so the counters follow any filter in memory. All of
+/// it is read from the enrolment's summary columns, kept in step with its progress rows by
+/// every write (see `RESUMMARISE` in `progress.rs`): opening a big course aggregates nothing.
 macro_rules! course_learners {
     () => {
         "
@@ -15,20 +17,9 @@ SELECT e.id AS enrolment_id, p.id AS person_id, p.username, p.firstname, p.lastn
        p.email, p.phone, p.organisation, p.suspended, p.first_access AS platform_first_access,
        e.kind, e.active, e.enrolled_at, e.start_at, e.end_at, e.first_access, e.last_access,
        e.lessons_done, e.lessons_started, e.time_spent, e.certificate_at,
-       CAST(COALESCE(m.n, 0) AS BIGINT) AS missions_to_grade,
-       CAST(COALESCE(o.n, 0) AS BIGINT) AS observations_done
+       e.missions_to_grade, e.observations_done
 FROM enrolments e
 JOIN people p ON p.id = e.person_id
-LEFT JOIN (SELECT pr.enrolment_id, COUNT(*) AS n
-           FROM lesson_progress pr JOIN lessons l ON l.id = pr.lesson_id
-           WHERE l.course_id = $1 AND l.kind = 'mission'
-             AND pr.status = 'completed' AND pr.score IS NULL
-           GROUP BY pr.enrolment_id) m ON m.enrolment_id = e.id
-LEFT JOIN (SELECT pr.enrolment_id, COUNT(*) AS n
-           FROM lesson_progress pr JOIN lessons l ON l.id = pr.lesson_id
-           WHERE l.course_id = $1 AND l.kind = 'observation'
-             AND pr.status IN ('completed', 'passed', 'failed')
-           GROUP BY pr.enrolment_id) o ON o.enrolment_id = e.id
 WHERE e.course_id = $1"
     };
 }
