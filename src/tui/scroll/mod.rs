@@ -46,6 +46,8 @@ pub struct ScrollBackend<W: Write> {
     next_hashes: Vec<u64>,
     /// Rows where `next` is behind the shadow.
     stale: Vec<bool>,
+    /// Per row, the cells where `next` differs from the shadow, while known.
+    differing: Vec<Option<usize>>,
     /// Where the last cursor move put the cursor (`None`: unknown, e.g. after drawing).
     cursor: Option<Position>,
     /// Whether the cursor is hidden (`None`: unknown), to send Hide once, not every frame.
@@ -76,6 +78,7 @@ impl<W: Write> ScrollBackend<W> {
             next: Buffer::empty(Rect::ZERO),
             next_hashes: Vec::new(),
             stale: Vec::new(),
+            differing: Vec::new(),
             cursor: None,
             cursor_hidden: None,
             in_frame: false,
@@ -118,6 +121,7 @@ impl<W: Write> ScrollBackend<W> {
         self.hashes = vec![blank; area.height as usize];
         self.next_hashes = self.hashes.clone();
         self.stale = vec![false; area.height as usize];
+        self.differing = vec![None; area.height as usize];
         self.trusted = true;
         Ok(())
     }
@@ -140,6 +144,7 @@ impl<W: Write> ScrollBackend<W> {
         self.cursor = None;
         s.apply(&mut self.shadow, &mut self.hashes);
         self.stale[top..bottom].fill(true);
+        self.differing[top..bottom].fill(None);
         Ok(())
     }
 
@@ -150,6 +155,7 @@ impl<W: Write> ScrollBackend<W> {
             now_hashes: &self.hashes,
             next: &self.next,
             next_hashes: &self.next_hashes,
+            differing: &self.differing,
         }
         .best_scroll()
     }
@@ -195,6 +201,7 @@ impl<W: Write> Backend for ScrollBackend<W> {
             self.next_hashes[y] = self.hashes[y];
         }
         self.stale.fill(false);
+        self.differing.fill(Some(0));
         for (x, y, cell) in &updates {
             let (x, y) = (*x as usize, *y as usize);
             let i = y * w + x;
@@ -205,6 +212,7 @@ impl<W: Write> Backend for ScrollBackend<W> {
                 self.next.content[i + k].reset();
             }
             self.stale[y] = true;
+            self.differing[y] = self.differing[y].map(|n| n + 1);
         }
         let touched: Vec<usize> = (0..h).filter(|y| self.stale[*y]).collect();
         for y in &touched {

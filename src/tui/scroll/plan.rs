@@ -57,6 +57,8 @@ pub(super) struct Frames<'a> {
     pub now_hashes: &'a [u64],
     pub next: &'a Buffer,
     pub next_hashes: &'a [u64],
+    /// Cells that differ per row, where known (ratatui's diff counted them).
+    pub differing: &'a [Option<usize>],
 }
 
 impl Frames<'_> {
@@ -101,10 +103,8 @@ impl Frames<'_> {
         // The run being followed: first and last matching rows, and how many matched.
         let mut run: Option<(usize, usize, usize)> = None;
         for y in lo..=hi {
-            let matched = y < hi && {
-                let (y, from) = (y as usize, (y + shift) as usize);
-                self.next_hashes[y] == self.now_hashes[from] && row(self.next, y) == row(self.now, from)
-            };
+            // Equal hashes are taken for equal rows: a collision only misjudges the gain.
+            let matched = y < hi && self.next_hashes[y as usize] == self.now_hashes[(y + shift) as usize];
             if matched {
                 let y = y as usize;
                 run = Some(run.map_or((y, y, 1), |(first, _, n)| (first, y, n + 1)));
@@ -125,8 +125,10 @@ impl Frames<'_> {
     fn gain(&self, s: Scroll, changed: &[bool]) -> usize {
         let (top, bottom) = s.region();
         let differ = |a: &[Cell], b: &[Cell]| a.iter().zip(b).filter(|(x, y)| x != y).count();
-        let without: usize =
-            (top..bottom).filter(|y| changed[*y]).map(|y| differ(row(self.next, y), row(self.now, y))).sum();
+        let without: usize = (top..bottom)
+            .filter(|y| changed[*y])
+            .map(|y| self.differing[y].unwrap_or_else(|| differ(row(self.next, y), row(self.now, y))))
+            .sum();
         let with: usize = (top..bottom)
             .map(|y| {
                 let new = row(self.next, y);
@@ -151,10 +153,10 @@ pub(super) fn row(buf: &Buffer, y: usize) -> &[Cell] {
     &buf.content[y * w..(y + 1) * w]
 }
 
-/// A fast hash of row `y` (FxHash's mixing). A collision costs at most a missed scroll:
+/// A fast hash of row `y`: FxHash's mixing over each symbol and each change of style (a
+/// row has a few runs of one style). A collision costs at most a missed or useless scroll:
 /// what is sent is always an exact diff.
 pub(super) fn row_hash(buf: &Buffer, y: usize) -> u64 {
-    #[derive(Default)]
     struct Fx(u64);
     impl Fx {
         fn add(&mut self, word: u64) {
@@ -172,24 +174,29 @@ pub(super) fn row_hash(buf: &Buffer, y: usize) -> u64 {
                 self.add(u64::from_le_bytes(word));
             }
         }
-        fn write_u8(&mut self, i: u8) {
-            self.add(i.into());
-        }
-        fn write_u16(&mut self, i: u16) {
-            self.add(i.into());
-        }
-        fn write_u32(&mut self, i: u32) {
-            self.add(i.into());
-        }
         fn write_u64(&mut self, i: u64) {
             self.add(i);
         }
-        fn write_usize(&mut self, i: usize) {
-            self.add(i as u64);
+    }
+    let mut h = Fx(0);
+    let mut style = None;
+    for cell in row(buf, y) {
+        let symbol = cell.symbol().as_bytes();
+        if symbol.len() < 8 {
+            let mut word = [0u8; 8];
+            word[..symbol.len()].copy_from_slice(symbol);
+            word[7] = symbol.len() as u8;
+            h.add(u64::from_le_bytes(word));
+        } else {
+            h.write(symbol);
+        }
+        let this = Some((cell.fg, cell.bg, cell.modifier));
+        if this != style {
+            style = this;
+            h.add(u64::MAX);
+            (cell.fg, cell.bg, cell.modifier).hash(&mut h);
         }
     }
-    let mut h = Fx::default();
-    row(buf, y).hash(&mut h);
     h.finish()
 }
 
@@ -214,7 +221,9 @@ mod tests {
     }
 
     fn best(now: &(Buffer, Vec<u64>), next: &(Buffer, Vec<u64>)) -> Option<Scroll> {
-        Frames { now: &now.0, now_hashes: &now.1, next: &next.0, next_hashes: &next.1 }.best_scroll()
+        let differing = vec![None; now.1.len()];
+        Frames { now: &now.0, now_hashes: &now.1, next: &next.0, next_hashes: &next.1, differing: &differing }
+            .best_scroll()
     }
 
     #[test]
