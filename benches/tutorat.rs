@@ -18,6 +18,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use divan::Bencher;
 use ratatui::Terminal;
 use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::layout::Size;
 use tutorat::config::ThemeName;
 use tutorat::locale::{Lang, Locale};
 use tutorat::model::time::DisplayTz;
@@ -26,6 +27,7 @@ use tutorat::store::people::Scope;
 use tutorat::store::{ConnectOptions, DbTarget, Store};
 use tutorat::tui::action::Action;
 use tutorat::tui::app::App;
+use tutorat::tui::scroll::ScrollBackend;
 use tutorat::tui::tasks::{self, FormationsData, Loaded};
 use tutorat::tui::theme::Theme;
 use tutorat::tui::views::{CourseRef, Ui};
@@ -266,6 +268,22 @@ fn open_formations(b: Bencher) {
     );
 }
 
+/// `j` held past the bottom of the page, drawn as the dashboard draws: `tui::draw` on its
+/// backend (scroll detection, encoding) into a writer that drops the bytes.
+#[divan::bench]
+fn cursor_move_scrolling_sent(b: Bencher) {
+    let mut app = centre_app();
+    let mut term = Terminal::new(ScrollBackend::with_size(std::io::sink(), Size::new(W, H))).unwrap();
+    tutorat::tui::draw(&mut term, &mut app).unwrap();
+    b.bench_local(|| {
+        if app.tutoring.cursor.pos + 1 >= app.tutoring.index.len() {
+            key(&mut app, KeyCode::Char('g'));
+        }
+        key(&mut app, KeyCode::Char('j'));
+        tutorat::tui::draw(&mut term, &mut app).unwrap();
+    });
+}
+
 /// Counts what reaches the "terminal".
 #[derive(Clone, Default)]
 struct Counter(std::rc::Rc<RefCell<usize>>);
@@ -279,48 +297,66 @@ impl Write for Counter {
     }
 }
 
+/// Bytes per move inside the page and per move that scrolls it: medians.
 static MOVE_BYTES: AtomicUsize = AtomicUsize::new(0);
+static SCROLL_BYTES: AtomicUsize = AtomicUsize::new(0);
 
-/// Bytes per cursor move through `tutorat::tui::draw` on a real `CrosstermBackend`.
-fn bytes_per_move() {
+/// Medians (min, max) of the bytes sent by 20 moves inside the page, then 100 that scroll
+/// it, each drawn by `draw` with what `sent` says was written so far.
+fn move_bytes(mut draw: impl FnMut(&mut App), sent: impl Fn() -> usize) -> (usize, [usize; 3], [usize; 3]) {
     let mut app = centre_app();
+    draw(&mut app);
+    let first = sent();
+    let mut moves = |n: usize| -> [usize; 3] {
+        let mut v: Vec<usize> = (0..n)
+            .map(|_| {
+                let before = sent();
+                key(&mut app, KeyCode::Char('j'));
+                draw(&mut app);
+                sent() - before
+            })
+            .collect();
+        v.sort_unstable();
+        [v[v.len() / 2], v[0], v[v.len() - 1]]
+    };
+    let inside = moves(20);
+    (first, inside, moves(100))
+}
+
+/// Bytes per cursor move through `tutorat::tui::draw` on the dashboard's backend, and, for
+/// comparison, through ratatui's plain diff on `CrosstermBackend` (same framing).
+fn bytes_per_move() {
     let counter = Counter::default();
-    let mut term = Terminal::with_options(
-        CrosstermBackend::new(std::io::BufWriter::with_capacity(64 * 1024, counter.clone())),
+    let writer = std::io::BufWriter::with_capacity(64 * 1024, counter.clone());
+    let mut term = Terminal::new(ScrollBackend::with_size(writer, Size::new(W, H))).unwrap();
+    let (first, inside, scrolling) =
+        move_bytes(|app| tutorat::tui::draw(&mut term, app).unwrap(), || *counter.0.borrow());
+    let plain = Counter::default();
+    let mut old = Terminal::with_options(
+        CrosstermBackend::new(std::io::BufWriter::with_capacity(64 * 1024, plain.clone())),
         ratatui::TerminalOptions {
             viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, W, H)),
         },
     )
     .unwrap();
-    tutorat::tui::draw(&mut term, &mut app).unwrap();
-    let first = *counter.0.borrow();
-    let mut moves = |code: KeyCode, n: usize| -> Vec<usize> {
-        (0..n)
-            .map(|_| {
-                let before = *counter.0.borrow();
-                key(&mut app, code);
-                tutorat::tui::draw(&mut term, &mut app).unwrap();
-                *counter.0.borrow() - before
-            })
-            .collect()
+    let plain_draw = |app: &mut App| {
+        use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        crossterm::queue!(old.backend_mut(), BeginSynchronizedUpdate).unwrap();
+        old.draw(|f| app.render(f)).unwrap();
+        crossterm::execute!(old.backend_mut(), EndSynchronizedUpdate).unwrap();
     };
-    let mut inside = moves(KeyCode::Char('j'), 20);
-    let mut scrolling = moves(KeyCode::Char('j'), 100);
-    inside.sort_unstable();
-    scrolling.sort_unstable();
-    let (a, s) = (inside[inside.len() / 2], scrolling[scrolling.len() / 2]);
-    MOVE_BYTES.store(a, Ordering::Relaxed);
+    let (_, plain_inside, plain_scrolling) = move_bytes(plain_draw, || *plain.0.borrow());
+    MOVE_BYTES.store(inside[0], Ordering::Relaxed);
+    SCROLL_BYTES.store(scrolling[0], Ordering::Relaxed);
     println!("first frame: {first} bytes ({W}×{H})");
-    println!(
-        "cursor move inside the page: median {a} bytes (min {}, max {})",
-        inside[0],
-        inside[inside.len() - 1]
-    );
-    println!(
-        "cursor move that scrolls the page: median {s} bytes (min {}, max {})",
-        scrolling[0],
-        scrolling[scrolling.len() - 1]
-    );
+    let show = |what: &str, [median, min, max]: [usize; 3], plain: [usize; 3]| {
+        println!(
+            "{what}: median {median} bytes (min {min}, max {max}); plain diff: median {} bytes",
+            plain[0]
+        );
+    };
+    show("cursor move inside the page", inside, plain_inside);
+    show("cursor move that scrolls the page", scrolling, plain_scrolling);
 }
 
 /// Where the time of `open_centre` goes: the query, turning rows into the view, the frame.
@@ -397,5 +433,9 @@ fn main() {
     bytes_per_move();
     let target = 1024;
     assert!(MOVE_BYTES.load(Ordering::Relaxed) <= target, "a cursor move sends more than {target} bytes");
+    assert!(
+        SCROLL_BYTES.load(Ordering::Relaxed) <= target,
+        "a scrolling move sends more than {target} bytes"
+    );
     divan::main();
 }

@@ -23,12 +23,13 @@ async fn count(store: &Store, sql: &'static str) -> i64 {
 
 /// A hash over every enrolment, attempt, connection and person: equal means the same rows.
 async fn checksum(store: &Store) -> u64 {
-    type Enrol = (i64, i64, i64, String, Option<i64>, Option<i64>, i64, i64, i64, Option<i64>);
+    type Enrol = (i64, i64, i64, String, Option<i64>, Option<i64>, i64, i64, i64, Option<i64>, i64, i64);
     type Attempt = (i64, i64, i64, i64, i64, String, Option<f64>, i64);
     type Person =
         (i64, String, String, String, Option<String>, Option<String>, Option<i64>, Option<i64>, bool);
     const ENROLMENTS: &str = "SELECT id, course_id, person_id, kind, first_access, last_access, lessons_done, \
-                              lessons_started, time_spent, certificate_at FROM enrolments ORDER BY id";
+                              lessons_started, time_spent, certificate_at, missions_to_grade, observations_done \
+                              FROM enrolments ORDER BY id";
     const ATTEMPTS: &str = "SELECT id, enrolment_id, lesson_id, number, started_at, status, score, time_spent \
                             FROM attempts ORDER BY id";
     const CONNECTIONS: &str = "SELECT id, enrolment_id, lesson_id, at, duration FROM connections ORDER BY id";
@@ -57,6 +58,15 @@ both!(small_world_has_the_right_shape_and_repeats, |db| {
     assert_eq!(count(st, "SELECT COUNT(*) FROM connections").await, s.connections as i64);
     assert_eq!(count(st, "SELECT COUNT(*) FROM lesson_progress").await, s.progress as i64);
     assert!(s.attempts > s.connections && s.connections > s.enrolments, "{s:?}");
+    // The tutor's pending work per enrolment is what its progress rows say, and there is some.
+    let wrong_work = "SELECT COUNT(*) FROM enrolments e WHERE e.missions_to_grade <> \
+        (SELECT COUNT(*) FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id WHERE p.enrolment_id = e.id \
+         AND l.kind = 'mission' AND p.status = 'completed' AND p.score IS NULL) \
+        OR e.observations_done <> (SELECT COUNT(*) FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id \
+         WHERE p.enrolment_id = e.id AND l.kind = 'observation' AND p.status IN ('completed', 'passed', 'failed'))";
+    assert_eq!(count(st, wrong_work).await, 0);
+    assert!(count(st, "SELECT COUNT(*) FROM enrolments WHERE missions_to_grade > 0").await > 0);
+    assert!(count(st, "SELECT COUNT(*) FROM enrolments WHERE observations_done > 0").await > 0);
     // The first course is the big one.
     let biggest =
         count(st, "SELECT course_id FROM enrolments GROUP BY course_id ORDER BY COUNT(*) DESC LIMIT 1");

@@ -81,13 +81,43 @@ both!(course_counts_match_learner_rows, |db| {
     }
 });
 
-both!(summary_columns_match_progress_rows, |db| {
-    demo::load(&db.store, NOW).await.unwrap();
+/// Enrolments whose summary columns disagree with their progress rows.
+async fn stale_summaries(store: &tutorat::store::Store) -> i64 {
     let sql = "SELECT COUNT(*) FROM enrolments e WHERE e.lessons_done <> \
                (SELECT COUNT(*) FROM lesson_progress p WHERE p.enrolment_id = e.id \
                 AND p.status IN ('completed','passed')) \
                OR e.time_spent <> (SELECT COALESCE(SUM(p.time_spent), 0) FROM lesson_progress p \
-                WHERE p.enrolment_id = e.id)";
-    let bad: i64 = tutorat::with_pool!(&db.store, |p| sqlx::query_scalar(sql).fetch_one(p).await).unwrap();
-    assert_eq!(bad, 0);
+                WHERE p.enrolment_id = e.id) \
+               OR e.missions_to_grade <> (SELECT COUNT(*) FROM lesson_progress p \
+                JOIN lessons l ON l.id = p.lesson_id WHERE p.enrolment_id = e.id AND l.kind = 'mission' \
+                AND p.status = 'completed' AND p.score IS NULL) \
+               OR e.observations_done <> (SELECT COUNT(*) FROM lesson_progress p \
+                JOIN lessons l ON l.id = p.lesson_id WHERE p.enrolment_id = e.id \
+                AND l.kind = 'observation' AND p.status IN ('completed', 'passed', 'failed'))";
+    tutorat::with_pool!(store, |p| sqlx::query_scalar(sql).fetch_one(p).await).unwrap()
+}
+
+both!(summary_columns_match_progress_rows, |db| {
+    demo::load(&db.store, NOW).await.unwrap();
+    assert_eq!(stale_summaries(&db.store).await, 0);
+    let sums = "SELECT CAST(SUM(missions_to_grade) AS BIGINT), CAST(SUM(observations_done) AS BIGINT) \
+                FROM enrolments";
+    let (missions, observations): (i64, i64) =
+        tutorat::with_pool!(&db.store, |p| sqlx::query_as(sums).fetch_one(p).await).unwrap();
+    assert!(missions > 0 && observations > 0, "the demo has work to grade: {missions} {observations}");
+});
+
+both!(migration_0003_backfills_existing_rows, |db| {
+    demo::load(&db.store, NOW).await.unwrap();
+    // As a database created before 0003 holds them: defaults everywhere.
+    let reset = "UPDATE enrolments SET missions_to_grade = 0, observations_done = 0";
+    tutorat::with_pool!(&db.store, |p| sqlx::query(reset).execute(p).await.map(|_| ())).unwrap();
+    assert!(stale_summaries(&db.store).await > 0);
+    let migration = match db.store.backend() {
+        "sqlite" => include_str!("../assets/migrations/sqlite/0003_work_summary.sql"),
+        _ => include_str!("../assets/migrations/postgres/0003_work_summary.sql"),
+    };
+    let backfill: &'static str = &migration[migration.find("UPDATE enrolments").expect("the backfill")..];
+    tutorat::with_pool!(&db.store, |p| sqlx::query(backfill).execute(p).await.map(|_| ())).unwrap();
+    assert_eq!(stale_summaries(&db.store).await, 0);
 });

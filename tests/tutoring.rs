@@ -10,8 +10,10 @@ use tutorat::locale::Lang;
 use tutorat::model::{EnrolmentKind, EnrolmentStatus};
 use tutorat::store::Store;
 use tutorat::store::demo;
+use tutorat::store::progress::{SaveOutcome, StatsEdit};
 use tutorat::tui::app::{App, Layer, Tab};
 use tutorat::tui::views::report::{CompRow, Issue, RSection};
+use tutorat::tui::views::tutoring::TutoringView;
 
 const DAY: i64 = 86_400;
 
@@ -27,6 +29,8 @@ struct Fixture {
     ea_other: i64,
     eb: i64,
     elearning: i64,
+    mission: i64,
+    observation: i64,
 }
 
 async fn fixture(store: &Store) -> Fixture {
@@ -82,7 +86,7 @@ async fn fixture(store: &Store) -> Fixture {
     fx.progress_full(eb, elearning, "completed", None, None, 1, 500, Some(NOW - 2 * DAY)).await;
     fx.progress_full(eb, mission, "completed", None, None, 1, 200, Some(NOW - 2 * DAY)).await; // to grade
     fx.done().await;
-    Fixture { course, other, empty, ea, ea_other, eb, elearning }
+    Fixture { course, other, empty, ea, ea_other, eb, elearning, mission, observation }
 }
 
 both!(counters_statuses_and_totals_match_the_fixture, |db| {
@@ -129,6 +133,54 @@ both!(counters_statuses_and_totals_match_the_fixture, |db| {
     // Scoping: another tutor cannot open these reports.
     let other = db.store.scope_for("other.tutor").await.unwrap();
     assert!(db.store.learner_report(&other, f.ea).await.is_err());
+});
+
+/// The centre's header counters as the tutor would see them now.
+async fn work(store: &Store, course: i64) -> (i64, i64) {
+    let scope = store.scope_for("tutor").await.unwrap();
+    let mut view = TutoringView::default();
+    view.load(store.course_learners(&scope, course).await.unwrap());
+    let c = view.counters();
+    (c.missions_to_grade, c.observations_to_do)
+}
+
+both!(grading_moves_the_work_counters_at_once, |db| {
+    let (s, f) = (&db.store, fixture(&db.store).await);
+    let tutor = s.scope_for("tutor").await.unwrap();
+    assert_eq!(work(s, f.course).await, (1, 3));
+    // Bruno's mission gets its grade: nothing left to grade.
+    let rec = s.lesson_stats(&tutor, f.eb, f.mission).await.unwrap();
+    let mut stats = rec.stats.clone();
+    stats.score = Some(80.0);
+    let edit = StatsEdit {
+        enrolment_id: f.eb,
+        lesson_id: f.mission,
+        expected_version: rec.version,
+        stats,
+        clear_attempts: false,
+    };
+    assert!(matches!(s.save_stats(&tutor, &edit, NOW).await.unwrap(), SaveOutcome::Saved { .. }));
+    assert_eq!(work(s, f.course).await, (0, 3));
+    // His observation is made (failed counts: the tutor assessed it).
+    let rec = s.lesson_stats(&tutor, f.eb, f.observation).await.unwrap();
+    assert_eq!(rec.progress_id, None, "no progress row yet");
+    let mut stats = rec.stats.clone();
+    stats.status = tutorat::model::LessonStatus::Failed;
+    stats.score = Some(30.0);
+    let edit = StatsEdit {
+        enrolment_id: f.eb,
+        lesson_id: f.observation,
+        expected_version: 0,
+        stats,
+        clear_attempts: false,
+    };
+    assert!(matches!(s.save_stats(&tutor, &edit, NOW).await.unwrap(), SaveOutcome::Saved { .. }));
+    assert_eq!(work(s, f.course).await, (0, 2));
+    // Undo, one edit at a time: the counters follow.
+    s.undo_last_edit(&tutor, f.eb, NOW).await.unwrap();
+    assert_eq!(work(s, f.course).await, (0, 3));
+    s.undo_last_edit(&tutor, f.eb, NOW).await.unwrap();
+    assert_eq!(work(s, f.course).await, (1, 3));
 });
 
 async fn fixture_app(lang: Lang) -> (support::TestDb, Fixture, App) {

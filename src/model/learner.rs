@@ -1,4 +1,6 @@
-//! A learner's enrolment as the tutoring centre lists it.
+//! A learner's enrolment as the tutoring centre lists it: what its table, counters, filter
+//! and reminders use, no more (10,000 of them load when a big course opens; the report
+//! reads the rest of an enrolment).
 
 use serde::Serialize;
 
@@ -13,17 +15,10 @@ pub struct LearnerRow {
     pub lastname: String,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub organisation: Option<String>,
     pub suspended: bool,
-    /// First login to the platform; `None`: never logged in.
-    pub platform_first_access: Option<Ts>,
     pub kind: String,
     pub active: bool,
-    pub enrolled_at: Ts,
-    pub start_at: Option<Ts>,
-    pub end_at: Option<Ts>,
-    /// First and last access to this course; `None`: never opened it.
-    pub first_access: Option<Ts>,
+    /// Last access to this course; `None`: never opened it.
     pub last_access: Option<Ts>,
     pub lessons_done: i64,
     pub lessons_started: i64,

@@ -196,6 +196,8 @@ pub(crate) const ENROLMENT_COLS: &[&str] = &[
     "lessons_started",
     "time_spent",
     "certificate_at",
+    "missions_to_grade",
+    "observations_done",
 ];
 
 /// The demo's definitions (names, categories, courses), also the generator's vocabulary.
@@ -447,7 +449,9 @@ pub async fn load(store: &Store, now: Ts) -> Result<DemoSummary> {
                 sim.lessons_done,
                 sim.lessons_started,
                 sim.time_spent,
-                certificate
+                certificate,
+                sim.missions_to_grade,
+                sim.observations_done
             ]);
             if let (Some(f), Some(la)) = (sim.first_access, sim.last_access) {
                 let e = platform.entry(l.id).or_insert((f, la));

@@ -7,28 +7,18 @@ use crate::model::learner::LearnerRow;
 use crate::with_pool;
 
 /// One row per enrolment, with the tutor's pending work per learner (missions handed in
-/// but not graded; observations made), so the counters follow any filter in memory.
+/// but not graded; observations made), so the counters follow any filter in memory. All of
+/// it is read from the enrolment's summary columns, kept in step with its progress rows by
+/// every write (see `RESUMMARISE` in `progress.rs`): opening a big course aggregates nothing.
 macro_rules! course_learners {
     () => {
         "
 SELECT e.id AS enrolment_id, p.id AS person_id, p.username, p.firstname, p.lastname,
-       p.email, p.phone, p.organisation, p.suspended, p.first_access AS platform_first_access,
-       e.kind, e.active, e.enrolled_at, e.start_at, e.end_at, e.first_access, e.last_access,
+       p.email, p.phone, p.suspended, e.kind, e.active, e.last_access,
        e.lessons_done, e.lessons_started, e.time_spent, e.certificate_at,
-       CAST(COALESCE(m.n, 0) AS BIGINT) AS missions_to_grade,
-       CAST(COALESCE(o.n, 0) AS BIGINT) AS observations_done
+       e.missions_to_grade, e.observations_done
 FROM enrolments e
 JOIN people p ON p.id = e.person_id
-LEFT JOIN (SELECT pr.enrolment_id, COUNT(*) AS n
-           FROM lesson_progress pr JOIN lessons l ON l.id = pr.lesson_id
-           WHERE l.course_id = $1 AND l.kind = 'mission'
-             AND pr.status = 'completed' AND pr.score IS NULL
-           GROUP BY pr.enrolment_id) m ON m.enrolment_id = e.id
-LEFT JOIN (SELECT pr.enrolment_id, COUNT(*) AS n
-           FROM lesson_progress pr JOIN lessons l ON l.id = pr.lesson_id
-           WHERE l.course_id = $1 AND l.kind = 'observation'
-             AND pr.status IN ('completed', 'passed', 'failed')
-           GROUP BY pr.enrolment_id) o ON o.enrolment_id = e.id
 WHERE e.course_id = $1"
     };
 }
@@ -39,9 +29,8 @@ const COURSE_LEARNERS: &str = course_learners!();
 /// query itself for 10,000 learners; one value crosses once. Fields in [`JsonRow`] order.
 const COURSE_LEARNERS_JSON: &str = concat!(
     "SELECT json_group_array(json_array(enrolment_id, person_id, username, firstname, lastname,
-       email, phone, organisation, suspended, platform_first_access, kind, active, enrolled_at,
-       start_at, end_at, first_access, last_access, lessons_done, lessons_started, time_spent,
-       certificate_at, missions_to_grade, observations_done)) FROM (",
+       email, phone, suspended, kind, active, last_access, lessons_done, lessons_started,
+       time_spent, certificate_at, missions_to_grade, observations_done)) FROM (",
     course_learners!(),
     ")"
 );
@@ -56,15 +45,9 @@ struct JsonRow(
     String,
     Option<String>,
     Option<String>,
-    Option<String>,
     i64,
-    Option<Ts>,
     String,
     i64,
-    Ts,
-    Option<Ts>,
-    Option<Ts>,
-    Option<Ts>,
     Option<Ts>,
     i64,
     i64,
@@ -84,22 +67,16 @@ impl From<JsonRow> for LearnerRow {
             lastname: r.4,
             email: r.5,
             phone: r.6,
-            organisation: r.7,
-            suspended: r.8 != 0,
-            platform_first_access: r.9,
-            kind: r.10,
-            active: r.11 != 0,
-            enrolled_at: r.12,
-            start_at: r.13,
-            end_at: r.14,
-            first_access: r.15,
-            last_access: r.16,
-            lessons_done: r.17,
-            lessons_started: r.18,
-            time_spent: r.19,
-            certificate_at: r.20,
-            missions_to_grade: r.21,
-            observations_done: r.22,
+            suspended: r.7 != 0,
+            kind: r.8,
+            active: r.9 != 0,
+            last_access: r.10,
+            lessons_done: r.11,
+            lessons_started: r.12,
+            time_spent: r.13,
+            certificate_at: r.14,
+            missions_to_grade: r.15,
+            observations_done: r.16,
         }
     }
 }

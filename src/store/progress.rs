@@ -168,7 +168,8 @@ INSERT INTO audit_log (change_id, at, actor_id, action, entity, entity_id, enrol
 VALUES ($1, $2, $3, $4, 'lesson_progress', $5, $6, $7, $8, $9)";
 
 /// The enrolment's summary columns follow its progress rows in the same transaction, so the
-/// learner table, counters and progress % are right the moment the save commits.
+/// learner table, counters and progress % are right the moment the save commits. The last
+/// two are the tutor's pending work (migration 0003 says what they count).
 const RESUMMARISE: &str = "
 UPDATE enrolments SET
   lessons_done = (SELECT COUNT(*) FROM lesson_progress pr JOIN lessons l ON l.id = pr.lesson_id
@@ -179,7 +180,13 @@ UPDATE enrolments SET
                        AND pr.status <> 'not_attempted'),
   time_spent = (SELECT COALESCE(SUM(pr.time_spent), 0) FROM lesson_progress pr
                 JOIN lessons l ON l.id = pr.lesson_id
-                WHERE pr.enrolment_id = enrolments.id AND l.course_id = enrolments.course_id)
+                WHERE pr.enrolment_id = enrolments.id AND l.course_id = enrolments.course_id),
+  missions_to_grade = (SELECT COUNT(*) FROM lesson_progress pr JOIN lessons l ON l.id = pr.lesson_id
+                       WHERE pr.enrolment_id = enrolments.id AND l.course_id = enrolments.course_id
+                         AND l.kind = 'mission' AND pr.status = 'completed' AND pr.score IS NULL),
+  observations_done = (SELECT COUNT(*) FROM lesson_progress pr JOIN lessons l ON l.id = pr.lesson_id
+                       WHERE pr.enrolment_id = enrolments.id AND l.course_id = enrolments.course_id
+                         AND l.kind = 'observation' AND pr.status IN ('completed', 'passed', 'failed'))
 WHERE id = $1";
 
 /// Audit field for the attempt rows an edit flagged as cleared (their ids, comma-separated),

@@ -124,6 +124,10 @@ pub struct Sim {
     pub lessons_done: i64,
     pub lessons_started: i64,
     pub time_spent: i64,
+    /// Missions handed in and not graded yet (status completed, no score).
+    pub missions_to_grade: i64,
+    /// Observations made (completed, passed or failed).
+    pub observations_done: i64,
     /// lesson_progress rows (without id and enrolment id).
     pub progress: Vec<ProgressSim>,
     pub attempts: Vec<AttemptSim>,
@@ -389,6 +393,21 @@ pub fn simulate_with(
         if status.is_done() {
             sim.lessons_done += 1;
         }
+        // The same rules as the store's summary (RESUMMARISE in progress.rs).
+        match l.kind {
+            LessonKind::Mission if status == LessonStatus::Completed && final_a.score.is_none() => {
+                sim.missions_to_grade += 1;
+            }
+            LessonKind::Observation
+                if matches!(
+                    status,
+                    LessonStatus::Completed | LessonStatus::Passed | LessonStatus::Failed
+                ) =>
+            {
+                sim.observations_done += 1;
+            }
+            _ => {}
+        }
         if l.kind != LessonKind::Webinar {
             sim.attempts.extend(list);
         }
@@ -533,6 +552,14 @@ mod tests {
                 let s = simulate(&mut rng, &l, NOW - 60 * DAY, NOW, profile);
                 assert_eq!(s.lessons_done, s.progress.iter().filter(|p| p.status.is_done()).count() as i64);
                 assert_eq!(s.time_spent, s.progress.iter().map(|p| p.time_spent).sum::<i64>());
+                let to_grade = s
+                    .progress
+                    .iter()
+                    .filter(|p| p.lesson_id == 5 && p.status == LessonStatus::Completed && p.score.is_none());
+                assert_eq!(s.missions_to_grade, to_grade.count() as i64);
+                let observed =
+                    s.progress.iter().filter(|p| p.lesson_id == 6 && p.status != LessonStatus::Incomplete);
+                assert_eq!(s.observations_done, observed.count() as i64);
                 assert!(s.first_access.is_some());
                 assert!(s.last_access.unwrap() <= NOW);
                 assert!(s.attempts.iter().all(|a| a.started_at >= NOW - 60 * DAY && a.started_at <= NOW));

@@ -10,6 +10,7 @@ pub mod dialogs;
 pub mod frame;
 pub mod keymap;
 pub mod remind_tasks;
+pub mod scroll;
 pub mod tasks;
 pub mod terminal;
 pub mod text;
@@ -20,8 +21,6 @@ pub mod widgets;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, EventStream, KeyCode};
-use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
-use crossterm::{execute, queue};
 use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -34,16 +33,16 @@ use self::terminal::RestoreGuard;
 /// Frames are at least this far apart; input arriving meanwhile is folded into one frame.
 const FRAME_GAP: Duration = Duration::from_millis(12);
 
-/// Draws one frame wrapped in synchronized output, so it never shows half-drawn. Generic over
-/// the writer so the benches measure the bytes of the very same path.
+/// Draws one frame wrapped in synchronized output, so it never shows half-drawn, and sent
+/// in one write. Generic over the writer so the benches measure the bytes of the very same
+/// path.
 pub fn draw<W: std::io::Write>(
-    term: &mut ratatui::Terminal<ratatui::backend::CrosstermBackend<W>>,
+    term: &mut ratatui::Terminal<scroll::ScrollBackend<W>>,
     app: &mut App,
 ) -> std::io::Result<()> {
-    queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+    term.backend_mut().begin_frame()?;
     term.draw(|f| app.render(f))?;
-    execute!(term.backend_mut(), EndSynchronizedUpdate)?;
-    Ok(())
+    term.backend_mut().end_frame()
 }
 
 fn spawn_effects(app: &mut App, ctx: &TaskCtx, tx: &mpsc::UnboundedSender<Action>) {

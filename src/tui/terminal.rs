@@ -11,7 +11,8 @@ use crossterm::terminal::{
     EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+
+use super::scroll::ScrollBackend;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
@@ -29,8 +30,8 @@ impl Write for Gate {
 }
 
 /// Frames leave in one write of up to 64 KiB instead of many 1 KiB ones (each can become an
-/// SSH packet and show a half-drawn frame).
-pub type Term = Terminal<CrosstermBackend<BufWriter<Gate>>>;
+/// SSH packet and show a half-drawn frame); the backend scrolls instead of repainting.
+pub type Term = Terminal<ScrollBackend<BufWriter<Gate>>>;
 
 pub fn setup() -> io::Result<Term> {
     enable_raw_mode()?;
@@ -40,7 +41,7 @@ pub fn setup() -> io::Result<Term> {
         restore();
         return Err(e);
     }
-    Terminal::new(CrosstermBackend::new(out))
+    Terminal::new(ScrollBackend::new(out))
 }
 
 /// Leaves raw mode and the alternate screen. Safe to call more than once.

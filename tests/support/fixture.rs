@@ -6,6 +6,15 @@ use tutorat::row;
 use tutorat::store::Store;
 use tutorat::store::bulk::Tx;
 
+const RECOUNT_WORK: &str = "
+UPDATE enrolments SET
+  missions_to_grade = (SELECT COUNT(*) FROM lesson_progress pr JOIN lessons l ON l.id = pr.lesson_id
+                       WHERE pr.enrolment_id = enrolments.id AND l.course_id = enrolments.course_id
+                         AND l.kind = 'mission' AND pr.status = 'completed' AND pr.score IS NULL),
+  observations_done = (SELECT COUNT(*) FROM lesson_progress pr JOIN lessons l ON l.id = pr.lesson_id
+                       WHERE pr.enrolment_id = enrolments.id AND l.course_id = enrolments.course_id
+                         AND l.kind = 'observation' AND pr.status IN ('completed', 'passed', 'failed'))";
+
 pub struct Fx {
     pub tx: Tx,
     next: i64,
@@ -126,8 +135,12 @@ impl Fx {
         id
     }
 
+    /// Commits. The tutor's pending work per enrolment is counted from the progress rows
+    /// written (as migration 0003 does for existing databases); the other summary figures
+    /// stay as [`Fx::enrol`] set them, so tests can hold impossible ones.
     pub async fn done(self) {
         let mut tx = self.tx;
+        tutorat::with_txc!(&mut tx, |c| sqlx::query(RECOUNT_WORK).execute(c).await.map(|_| ())).unwrap();
         tx.sync_identities(&[
             "categories",
             "courses",

@@ -67,6 +67,8 @@ pub struct Learner {
     /// `None`: impossible stored figures (flagged in the table).
     pub progress: Option<u8>,
     sort_key: String,
+    /// What the filter matches; empty until a filter is first typed (see
+    /// [`TutoringView::rebuild_index`]): most openings of a big course filter nothing.
     haystack: Utf32String,
 }
 
@@ -80,17 +82,20 @@ impl Learner {
             (true, false) => first,
             (true, true) => text::clean(&row.username),
         };
-        let sort_key = text::fold(&name);
-        // The same as `text::haystack(&[&name, &username])`, without folding the name twice.
-        let haystack = Utf32String::from(format!("{sort_key} {}", text::fold(&text::clean(&row.username))));
         Learner {
-            sort_key,
-            haystack,
+            sort_key: text::fold(&name),
+            haystack: Utf32String::default(),
             status: row.status(lessons_total),
             progress: row.progress(lessons_total),
             name,
             row,
         }
+    }
+
+    fn build_haystack(&mut self) {
+        // The same as `text::haystack(&[&name, &username])`, without folding the name twice.
+        let username = text::fold(&text::clean(&self.row.username));
+        self.haystack = Utf32String::from(format!("{} {username}", self.sort_key));
     }
 }
 
@@ -151,8 +156,10 @@ impl TutoringView {
         self.lessons_total = data.lessons_total;
         self.observation_lessons = data.observation_lessons;
         self.learners = data.rows.into_iter().map(|r| Learner::new(r, data.lessons_total)).collect();
-        let ids: HashSet<i64> = self.learners.iter().map(|l| l.row.enrolment_id).collect();
-        self.marks.retain(|id| ids.contains(id));
+        if !self.marks.is_empty() {
+            let ids: HashSet<i64> = self.learners.iter().map(|l| l.row.enrolment_id).collect();
+            self.marks.retain(|id| ids.contains(id));
+        }
         self.rebuild_index();
     }
 
@@ -163,12 +170,16 @@ impl TutoringView {
     /// Recomputes the visible order after a load, a filter or a sort change (not per frame),
     /// keeping the cursor on the same learner.
     pub fn rebuild_index(&mut self) {
+        let mut fuzzy = Fuzzy::new(self.filter.value());
+        if !fuzzy.is_empty() {
+            self.learners.iter_mut().filter(|l| l.haystack.is_empty()).for_each(Learner::build_haystack);
+        }
         let l = &self.learners;
         let kind = self.kind;
         let of_kind = (0..l.len() as u32)
             .filter(|i| kind.is_none_or(|k| l[*i as usize].row.kind() == Some(k)))
             .map(|i| (i, &l[i as usize].haystack));
-        let mut index: Vec<u32> = Fuzzy::new(self.filter.value()).filter(of_kind);
+        let mut index: Vec<u32> = fuzzy.filter(of_kind);
         let sort = self.sort.unwrap_or(LearnerSort::Name);
         let marks = &self.marks;
         index.sort_by(|a, b| {
