@@ -254,6 +254,49 @@ fn open_report(b: Bencher) {
     });
 }
 
+/// Pressing 3 (the queue is loaded at start-up, as the dashboard does) + first frame.
+#[divan::bench(sample_count = 40, sample_size = 1)]
+fn open_triage(b: Bencher) {
+    let f = fx();
+    let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
+    let queue = || f.rt.block_on(tasks::run(&f.store, &f.scope, triage_effect()));
+    b.with_inputs(|| {
+        let mut app = started_app();
+        app.update(Action::Loaded(queue()));
+        app
+    })
+    .bench_local_values(|mut app| {
+        key(&mut app, KeyCode::Char('3'));
+        term.draw(|fr| app.render(fr)).unwrap();
+        app
+    });
+}
+
+/// Loading the triage queue in the background: the tutor of every course (about 20,000
+/// never-connected learners, with their reminder history), query and entries, then the
+/// update that takes them and a frame.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn load_triage(b: Bencher) {
+    let f = fx();
+    let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
+    b.with_inputs(|| {
+        let mut app = started_app();
+        key(&mut app, KeyCode::Char('3'));
+        app
+    })
+    .bench_local_values(|mut app| {
+        let loaded = f.rt.block_on(tasks::run(&f.store, &f.scope, triage_effect()));
+        app.update(Action::Loaded(loaded));
+        assert!(app.triage.entries.len() > 10_000, "the whole queue is loaded");
+        term.draw(|fr| app.render(fr)).unwrap();
+        app
+    });
+}
+
+fn triage_effect() -> tasks::Effect {
+    tasks::Effect::LoadTriage { now: EPOCH, rules: Default::default() }
+}
+
 /// Start of the dashboard: the Formations query (300 courses, 150,000 enrolments) + frame.
 #[divan::bench(sample_count = 40, sample_size = 1)]
 fn open_formations(b: Bencher) {

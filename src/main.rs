@@ -83,7 +83,7 @@ async fn run(args: Args) -> color_eyre::Result<u8> {
             let (reminders, transport, problem) = start::reminders_for(&p);
             let ui = Ui { loc: Locale::new(p.lang), theme: p.theme, tz: p.tz, now };
             let mut app = App::new(ui, p.scope, p.target.label());
-            app.triage_rules = p.config.triage.rules();
+            app.set_triage_rules(p.config.triage.rules());
             if let (Some(n), None) = (p.notice, &app.status) {
                 app.set_status(Level::Success, n);
             }

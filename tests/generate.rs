@@ -40,8 +40,13 @@ async fn checksum(store: &Store) -> u64 {
     let c: Vec<(i64, i64, Option<i64>, i64, i64)> =
         with_pool!(store, |p| sqlx::query_as(CONNECTIONS).fetch_all(p).await).unwrap();
     let p: Vec<Person> = with_pool!(store, |p| sqlx::query_as(PEOPLE).fetch_all(p).await).unwrap();
+    const REMINDERS: &str = "SELECT id, enrolment_id, recipient, status, sent_at FROM reminders ORDER BY id";
+    const NOTES: &str = "SELECT id, enrolment_id, at, note FROM contact_notes ORDER BY id";
+    let r: Vec<(i64, i64, String, String, Option<i64>)> =
+        with_pool!(store, |p| sqlx::query_as(REMINDERS).fetch_all(p).await).unwrap();
+    let n: Vec<(i64, i64, i64, String)> = with_pool!(store, |p| sqlx::query_as(NOTES).fetch_all(p).await).unwrap();
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    format!("{e:?}{a:?}{c:?}{p:?}").hash(&mut h);
+    format!("{e:?}{a:?}{c:?}{p:?}{r:?}{n:?}").hash(&mut h);
     h.finish()
 }
 
@@ -90,6 +95,21 @@ both!(small_world_has_the_right_shape_and_repeats, |db| {
          (SELECT 1 FROM enrolments e WHERE e.person_id = p.id AND e.first_access IS NOT NULL)",
     );
     assert!(logged_not_opened.await > 0, "some logged in but never opened a course");
+    // The tutors' follow-up so far: sent reminders, to the learner's address, after the
+    // course opened and before now; some call notes; the triage queue shows that history.
+    assert_eq!(count(st, "SELECT COUNT(*) FROM reminders").await, s.reminders as i64);
+    assert!(s.reminders > 0, "{s:?}");
+    let odd = "SELECT COUNT(*) FROM reminders r JOIN enrolments e ON e.id = r.enrolment_id \
+        JOIN people p ON p.id = e.person_id WHERE r.status <> 'sent' OR r.recipient <> p.email \
+        OR r.sent_at < e.enrolled_at OR r.sent_at > $1 OR p.suspended";
+    let odd: i64 = with_pool!(st, |p| sqlx::query_scalar(odd).bind(generate::EPOCH).fetch_one(p).await).unwrap();
+    assert_eq!(odd, 0, "every generated reminder is a sent one to the learner's address, in the past");
+    assert!(count(st, "SELECT COUNT(*) FROM contact_notes").await > 0);
+    let scope = st.scope_for(BENCH_TUTOR).await.unwrap();
+    let queue = st.triage(&scope, None, generate::EPOCH).await.unwrap();
+    assert!(queue.iter().any(|r| r.reminders_sent == 2), "some were reminded twice");
+    assert!(queue.iter().any(|r| r.reminders_sent == 0), "some not yet");
+    assert!(queue.iter().any(|r| r.last_note.is_some() && r.last_contact_at.is_some()), "some were called");
     // Six lesson kinds, a category tree, one admin, the bench tutor on every course.
     assert_eq!(count(st, "SELECT COUNT(DISTINCT kind) FROM lessons").await, 6);
     assert!(count(st, "SELECT COUNT(*) FROM categories WHERE parent_id IS NOT NULL").await > 5);

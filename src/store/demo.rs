@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Deserialize;
 
 use super::bulk::Val;
+use super::history::{self, PastReminder, REMINDER_COLS, follow_up};
 use super::world::{self, DAY, LessonSpec, Profile, Rng, Sink, ascii_slug};
 use super::{Result, Store, StoreError};
 use crate::model::{EnrolmentKind, LessonKind, Ts};
@@ -87,77 +88,6 @@ pub struct DemoSummary {
     pub connections: usize,
     pub reviews: usize,
     pub reminders: usize,
-}
-
-/// A sent reminder of the demo's history (subject and body kept short: it is history).
-struct PastReminder {
-    enrolment: i64,
-    sender: i64,
-    recipient: String,
-    course: String,
-    at: Ts,
-}
-
-const REMINDER_COLS: &[&str] = &[
-    "id",
-    "message_id",
-    "enrolment_id",
-    "sender_id",
-    "kind",
-    "template",
-    "recipient",
-    "subject",
-    "body",
-    "status",
-    "tries",
-    "created_at",
-    "updated_at",
-    "sent_at",
-];
-
-/// The follow-up a tutor would have done already: learners who never came got zero, one or
-/// two reminders a few days apart, some a phone call after that; some who came late were
-/// reminded first. So the triage shows every next step and reports show a history.
-fn follow_up(
-    rng: &mut Rng,
-    r: PastReminder,
-    accessed_at: Option<Ts>,
-    now: Ts,
-) -> (Vec<PastReminder>, Option<Ts>) {
-    let start = r.at;
-    let mut out = Vec::new();
-    let mut note = None;
-    match accessed_at {
-        None => {
-            let n = [0, 1, 2][rng.weighted(&[0.4, 0.35, 0.25])];
-            for i in 0..n {
-                let at = start + (3 + 4 * i) * DAY + rng.int(8 * 3600, 17 * 3600);
-                if at < now - 3600 {
-                    out.push(PastReminder { at, ..r.clone_for() });
-                }
-            }
-            if out.len() == 2 && rng.chance(0.35) {
-                note = Some((out[1].at + rng.int(2, 5) * DAY).min(now - 3600));
-            }
-        }
-        Some(first) if first - start > 5 * DAY && rng.chance(0.6) => {
-            out.push(PastReminder { at: start + 3 * DAY + rng.int(8 * 3600, 17 * 3600), ..r.clone_for() });
-        }
-        Some(_) => {}
-    }
-    (out, note)
-}
-
-impl PastReminder {
-    fn clone_for(&self) -> PastReminder {
-        PastReminder {
-            enrolment: self.enrolment,
-            sender: self.sender,
-            recipient: self.recipient.clone(),
-            course: self.course.clone(),
-            at: self.at,
-        }
-    }
 }
 
 /// Whether this database was filled by [`load`].
@@ -526,31 +456,10 @@ pub async fn load(store: &Store, now: Ts) -> Result<DemoSummary> {
     sink.flush(&mut tx).await?;
     tx.insert("reviews", &["id", "course_id", "person_id", "created_at", "stars", "comment"], &review_rows)
         .await?;
-    let reminder_rows: Vec<Vec<Val>> = reminders
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let id = i as i64 + 1;
-            row![
-                id,
-                format!("<demo-{id}@tutorat.invalid>"),
-                r.enrolment,
-                Some(r.sender),
-                "reminder",
-                "never_accessed",
-                r.recipient.as_str(),
-                format!("Votre formation « {} » vous attend", r.course),
-                "Bonjour,\n\nVotre formation est ouverte et vous ne l'avez pas encore commencée.\n",
-                "sent",
-                1i64,
-                r.at - 60,
-                r.at,
-                Some(r.at)
-            ]
-        })
-        .collect();
+    let reminder_rows: Vec<Vec<Val>> =
+        reminders.iter().enumerate().map(|(i, r)| history::reminder_row(i as i64 + 1, r)).collect();
     tx.insert("reminders", REMINDER_COLS, &reminder_rows).await?;
-    tx.insert("contact_notes", &["id", "enrolment_id", "author_id", "at", "note"], &notes).await?;
+    tx.insert("contact_notes", history::NOTE_COLS, &notes).await?;
     summary.reminders = reminder_rows.len();
 
     // A few comments on lessons.

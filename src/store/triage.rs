@@ -48,32 +48,51 @@ impl TriageRow {
     }
 }
 
-// Copies sent to the tutor are not reminders of the learner. Correlated subqueries use the
-// (enrolment_id, …) indexes and run only for the few never-accessed enrolments.
+// Copies sent to the tutor are not reminders of the learner. The history is aggregated once
+// over the queue's enrolments: correlated subqueries filtered on `status` let SQLite's
+// planner (no ANALYZE statistics) pick the status index and scan every sent reminder per row.
 const TRIAGE: &str = "
-SELECT e.id AS enrolment_id, c.id AS course_id, c.shortname, c.fullname,
-       p.id AS person_id, p.username, p.firstname, p.lastname, p.email, p.phone, p.suspended,
-       p.last_access AS platform_last_access,
-       COALESCE(e.start_at, c.start_at, e.enrolled_at) AS opened_at,
-       (SELECT COUNT(*) FROM reminders r
-        WHERE r.enrolment_id = e.id AND r.status = 'sent' AND r.kind <> 'copy') AS reminders_sent,
-       (SELECT MAX(COALESCE(r.sent_at, r.updated_at)) FROM reminders r
-        WHERE r.enrolment_id = e.id AND r.status = 'sent' AND r.kind <> 'copy') AS last_reminder_at,
-       (SELECT COUNT(*) FROM reminders r
-        WHERE r.enrolment_id = e.id AND r.status IN ('queued', 'sending', 'uncertain')
-          AND r.kind <> 'copy') AS reminders_in_flight,
-       (SELECT MAX(n.at) FROM contact_notes n WHERE n.enrolment_id = e.id) AS last_contact_at,
-       (SELECT n.note FROM contact_notes n WHERE n.enrolment_id = e.id
-        ORDER BY n.at DESC, n.id DESC LIMIT 1) AS last_note
-FROM enrolments e
-JOIN courses c ON c.id = e.course_id
-JOIN people p ON p.id = e.person_id
-WHERE e.active AND e.last_access IS NULL
-  AND COALESCE(e.start_at, c.start_at, e.enrolled_at) <= $1
-  AND (e.end_at IS NULL OR e.end_at > $1)
-  AND (c.end_at IS NULL OR c.end_at > $1)
-  AND ($2 OR c.id IN (SELECT course_id FROM course_tutors WHERE person_id = $3))
-  AND ($4 = 0 OR c.id = $4)";
+WITH q AS (
+  SELECT e.id AS enrolment_id, c.id AS course_id, c.shortname, c.fullname,
+         p.id AS person_id, p.username, p.firstname, p.lastname, p.email, p.phone, p.suspended,
+         p.last_access AS platform_last_access,
+         COALESCE(e.start_at, c.start_at, e.enrolled_at) AS opened_at
+  FROM enrolments e
+  JOIN courses c ON c.id = e.course_id
+  JOIN people p ON p.id = e.person_id
+  WHERE e.active AND e.last_access IS NULL
+    AND COALESCE(e.start_at, c.start_at, e.enrolled_at) <= $1
+    AND (e.end_at IS NULL OR e.end_at > $1)
+    AND (c.end_at IS NULL OR c.end_at > $1)
+    AND ($2 OR c.id IN (SELECT course_id FROM course_tutors WHERE person_id = $3))
+    AND ($4 = 0 OR c.id = $4)
+),
+rem AS (
+  SELECT r.enrolment_id,
+         SUM(CASE WHEN r.status = 'sent' THEN 1 ELSE 0 END) AS sent,
+         MAX(CASE WHEN r.status = 'sent' THEN COALESCE(r.sent_at, r.updated_at) END) AS last_sent,
+         SUM(CASE WHEN r.status IN ('queued', 'sending', 'uncertain') THEN 1 ELSE 0 END) AS in_flight
+  FROM reminders r
+  WHERE r.kind <> 'copy' AND r.enrolment_id IN (SELECT enrolment_id FROM q)
+  GROUP BY r.enrolment_id
+),
+notes AS (
+  SELECT n.enrolment_id, MAX(n.at) AS last_at
+  FROM contact_notes n
+  WHERE n.enrolment_id IN (SELECT enrolment_id FROM q)
+  GROUP BY n.enrolment_id
+)
+SELECT q.*,
+       COALESCE(rem.sent, 0) AS reminders_sent,
+       rem.last_sent AS last_reminder_at,
+       COALESCE(rem.in_flight, 0) AS reminders_in_flight,
+       notes.last_at AS last_contact_at,
+       CASE WHEN notes.last_at IS NULL THEN NULL ELSE
+         (SELECT n.note FROM contact_notes n WHERE n.enrolment_id = q.enrolment_id
+          ORDER BY n.at DESC, n.id DESC LIMIT 1) END AS last_note
+FROM q
+LEFT JOIN rem ON rem.enrolment_id = q.enrolment_id
+LEFT JOIN notes ON notes.enrolment_id = q.enrolment_id";
 
 const ADD_NOTE: &str =
     "INSERT INTO contact_notes (enrolment_id, author_id, at, note) VALUES ($1, $2, $3, $4)";

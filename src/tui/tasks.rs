@@ -3,15 +3,16 @@
 
 use crate::model::Ts;
 use crate::model::catalog::{Category, CourseSummary};
+use crate::model::triage::Rules;
 use crate::store::courses::CourseDetail;
 use crate::store::learners::CourseLearners;
 use crate::store::people::Scope;
 use crate::store::progress::{SaveOutcome, StatsEdit, StatsRecord, UndoOutcome};
 use crate::store::report::Report;
-use crate::store::triage::TriageRow;
 use crate::store::{Store, StoreError};
 use crate::tui::action::Action;
 use crate::tui::remind_tasks::{self, RemindEffect, RemindLoaded, TaskCtx};
+use crate::tui::views::triage::Entry;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -38,8 +39,10 @@ pub enum Effect {
         enrolment_id: i64,
         now: Ts,
     },
+    /// The queue, with its next steps computed for `now` under `rules`.
     LoadTriage {
         now: Ts,
+        rules: Rules,
     },
     AddNotes {
         enrolment_ids: Vec<i64>,
@@ -83,11 +86,9 @@ pub enum Loaded {
         enrolment_id: i64,
         result: Result<UndoOutcome, String>,
     },
-    /// The triage queue, with the instant its next steps were computed for.
-    Triage {
-        now: Ts,
-        result: Result<Vec<TriageRow>, String>,
-    },
+    /// The triage queue, ready to show: entries are built here, off the UI thread, because
+    /// a tutor of many courses can have 20,000 of them.
+    Triage(Result<Vec<Entry>, String>),
     NotesAdded {
         count: usize,
         result: Result<(), String>,
@@ -143,9 +144,9 @@ pub async fn run_in(ctx: &TaskCtx, effect: Effect, emit: &(dyn Fn(Action) + Send
             enrolment_id,
             result: text(store.undo_last_edit(scope, enrolment_id, now).await),
         },
-        Effect::LoadTriage { now } => {
-            Loaded::Triage { now, result: text(store.triage(scope, None, now).await) }
-        }
+        Effect::LoadTriage { now, rules } => Loaded::Triage(text(
+            store.triage(scope, None, now).await.map(|rows| Entry::build_all(rows, now, &rules)),
+        )),
         Effect::AddNotes { enrolment_ids, note, now } => Loaded::NotesAdded {
             count: enrolment_ids.len(),
             result: text(store.add_contact_notes(scope, &enrolment_ids, &note, now).await),

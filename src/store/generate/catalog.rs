@@ -14,6 +14,8 @@ pub(super) struct Learner {
     pub id: i64,
     /// Never logged into the platform: none of their enrolments is ever opened.
     pub never_logged: bool,
+    pub email: Option<String>,
+    pub suspended: bool,
 }
 
 /// Rows ready to insert, and what the enrolment phase needs to know about them.
@@ -30,6 +32,9 @@ pub(super) struct Catalog {
     pub first_learner: i64,
     /// Learners per course.
     pub plan: Vec<usize>,
+    /// Each course's full name and the tutor who sends its reminders (the bench tutor).
+    pub course_names: Vec<String>,
+    pub sender: i64,
 }
 
 pub(super) fn build(def: &DemoDef, sizes: &Sizes, rng: &mut Rng, now: Ts) -> Catalog {
@@ -124,22 +129,23 @@ pub(super) fn build(def: &DemoDef, sizes: &Sizes, rng: &mut Rng, now: Ts) -> Cat
             let f = now - rng.int(2, 60) * DAY;
             (f, f + rng.int(60, 3_600))
         });
+        let suspended = rng.chance(0.012);
         people.push(row![
             id,
             username,
             first.as_str(),
             last.as_str(),
-            email,
+            email.clone(),
             phone,
             Some(rng.pick(&names.organisations).as_str()),
             Some(format!("M{:07}", id)),
             login.map(|l| l.0),
             login.map(|l| l.1),
-            rng.chance(0.012),
+            suspended,
             false,
             now - rng.int(30, 700) * DAY
         ]);
-        learners.push(Learner { id, never_logged });
+        learners.push(Learner { id, never_logged, email, suspended });
     }
 
     // Courses and lessons, after the demo's courses: "Cours 2 : La vente — session 7".
@@ -149,6 +155,7 @@ pub(super) fn build(def: &DemoDef, sizes: &Sizes, rng: &mut Rng, now: Ts) -> Cat
     let mut tutor_rows = Vec::new();
     let mut specs: Vec<Vec<LessonSpec>> = Vec::new();
     let mut opened: Vec<i64> = Vec::new();
+    let mut course_names: Vec<String> = Vec::new();
     let kind_titles = |k: LessonKind| -> Vec<&str> {
         def.courses
             .iter()
@@ -162,6 +169,7 @@ pub(super) fn build(def: &DemoDef, sizes: &Sizes, rng: &mut Rng, now: Ts) -> Cat
         let id = ci as i64 + 1;
         let t = &def.courses[ci % def.courses.len()];
         let session = ci / def.courses.len() + 1;
+        course_names.push(format!("{} — session {session}", t.fullname));
         // The big course opened four months ago; others between a year ago and next week.
         let days = if ci == 0 { 120 } else { rng.int(-7, 400) };
         opened.push(days);
@@ -235,5 +243,7 @@ pub(super) fn build(def: &DemoDef, sizes: &Sizes, rng: &mut Rng, now: Ts) -> Cat
         learners,
         first_learner,
         plan,
+        course_names,
+        sender: tutor_ids.first().copied().unwrap_or(1),
     }
 }

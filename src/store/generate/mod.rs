@@ -13,6 +13,7 @@ use std::sync::atomic::AtomicBool;
 use self::writer::{COURSE_COLS, LESSON_COLS, Writer};
 use super::bulk::Val;
 use super::demo::{self, PEOPLE_COLS};
+use super::history::{self, PastReminder};
 use super::world::{self, DAY, Profile, Rng, Sink, Sittings};
 use super::{Store, StoreError};
 use crate::model::{EnrolmentKind, LessonKind, Ts};
@@ -20,7 +21,7 @@ use crate::row;
 
 /// Bumped whenever the same arguments would give different rows (the benches key their
 /// cached database on it).
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 /// The generated world's "now": 2026-09-01 08:00 UTC.
 pub const EPOCH: Ts = 1_788_249_600;
 /// Tutors every generated course, so a dashboard opened as this user sees everything.
@@ -62,6 +63,8 @@ pub struct GenSummary {
     pub attempts: usize,
     pub connections: usize,
     pub reviews: usize,
+    /// Reminders of the tutors' follow-up history.
+    pub reminders: usize,
     /// The largest course: (id, learners).
     pub biggest: (i64, usize),
 }
@@ -161,6 +164,8 @@ pub async fn generate(
         tx: None,
         enrolments: Vec::new(),
         reviews: Vec::new(),
+        reminders: Vec::new(),
+        notes: Vec::new(),
         sink: Sink::default(),
         cancel,
     };
@@ -189,7 +194,7 @@ pub async fn generate(
     let total: usize = plan.iter().sum();
     progress(0, total);
     let mut pool: Vec<u32> = (0..learners.len() as u32).collect();
-    let (mut eid, mut review_id) = (0i64, 0i64);
+    let (mut eid, mut review_id, mut reminder_id, mut note_id) = (0i64, 0i64, 0i64, 0i64);
     for (ci, &size) in plan.iter().enumerate() {
         let mut rng = course_rng(sizes.seed, ci);
         let course_id = ci as i64 + 1;
@@ -249,6 +254,27 @@ pub async fn generate(
             sum.attempts += sim.attempts.len();
             sum.connections += sim.connections.len();
             w.sink.add(eid, &sim);
+            // The tutor's follow-up so far, on its own stream (the rest stays as it was).
+            if let (Some(email), false) = (&l.email, l.suspended) {
+                let mut frng = Rng::new(sizes.seed ^ (eid as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                let first = PastReminder {
+                    enrolment: eid,
+                    sender: cat.sender,
+                    recipient: email.clone(),
+                    course: cat.course_names[ci].clone(),
+                    at: e_start,
+                };
+                let (sent, note) = history::follow_up(&mut frng, first, sim.first_access, now);
+                for r in &sent {
+                    reminder_id += 1;
+                    w.reminders.push(history::reminder_row(reminder_id, r));
+                }
+                if let Some(at) = note {
+                    note_id += 1;
+                    let text = frng.pick(&names.contact_notes).as_str();
+                    w.notes.push(row![note_id, eid, Some(cat.sender), at, text]);
+                }
+            }
             if w.pending() >= BATCH_ROWS {
                 w.commit().await?;
                 progress(eid as usize, total);
@@ -260,6 +286,7 @@ pub async fn generate(
     }
     sum.enrolments = eid as usize;
     sum.reviews = review_id as usize;
+    sum.reminders = reminder_id as usize;
     w.commit().await?;
     progress(total, total);
 
@@ -291,6 +318,8 @@ pub async fn generate(
         "connections",
         "reviews",
         "lesson_comments",
+        "reminders",
+        "contact_notes",
     ])
     .await?;
     let stamp = format!(

@@ -7,6 +7,7 @@ use super::GenError;
 use crate::store::Store;
 use crate::store::bulk::{Tx, Val};
 use crate::store::demo::ENROLMENT_COLS;
+use crate::store::history::{NOTE_COLS, REMINDER_COLS};
 use crate::store::world::Sink;
 
 /// Writes the rows it is given, committing every batch so memory and the WAL stay small.
@@ -15,6 +16,8 @@ pub(super) struct Writer<'a> {
     pub tx: Option<Tx>,
     pub enrolments: Vec<Vec<Val>>,
     pub reviews: Vec<Vec<Val>>,
+    pub reminders: Vec<Vec<Val>>,
+    pub notes: Vec<Vec<Val>>,
     pub sink: Sink,
     pub cancel: &'a AtomicBool,
 }
@@ -23,7 +26,7 @@ const LOAD_CACHE: &str = "PRAGMA cache_size = -131072";
 
 impl Writer<'_> {
     pub fn pending(&self) -> usize {
-        self.enrolments.len() + self.reviews.len() + self.sink.pending()
+        self.enrolments.len() + self.reviews.len() + self.reminders.len() + self.sink.pending()
     }
 
     pub async fn tx(&mut self) -> Result<&mut Tx, GenError> {
@@ -46,11 +49,14 @@ impl Writer<'_> {
             return Err(GenError::Cancelled);
         }
         let (enrolments, reviews) = (std::mem::take(&mut self.enrolments), std::mem::take(&mut self.reviews));
+        let (reminders, notes) = (std::mem::take(&mut self.reminders), std::mem::take(&mut self.notes));
         let mut sink = std::mem::take(&mut self.sink);
         let tx = self.tx().await?;
         tx.insert("enrolments", ENROLMENT_COLS, &enrolments).await?;
         sink.flush(tx).await?;
         tx.insert("reviews", REVIEW_COLS, &reviews).await?;
+        tx.insert("reminders", REMINDER_COLS, &reminders).await?;
+        tx.insert("contact_notes", NOTE_COLS, &notes).await?;
         self.sink = Sink {
             next_progress_id: sink.next_progress_id,
             next_attempt_id: sink.next_attempt_id,

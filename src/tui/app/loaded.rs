@@ -3,7 +3,7 @@
 use super::App;
 use crate::model::catalog::DataIssue;
 use crate::tui::frame::Level;
-use crate::tui::tasks::{Effect, Loaded};
+use crate::tui::tasks::Loaded;
 
 impl App {
     pub(super) fn fail(&mut self, what: &str, e: &str) {
@@ -17,8 +17,8 @@ impl App {
             l @ (Loaded::Stats { .. } | Loaded::StatsSaved { .. } | Loaded::Undone { .. }) => {
                 self.edit_loaded(l)
             }
-            Loaded::Triage { now, result } => match result {
-                Ok(rows) => self.triage.load(rows, now, &self.triage_rules),
+            Loaded::Triage(result) => match result {
+                Ok(entries) => self.triage.load(entries),
                 Err(e) => {
                     self.triage.loading = false;
                     self.triage.error = Some(e.clone());
@@ -31,7 +31,7 @@ impl App {
                     let msg = self.ui.loc.tn("triage.noted", count as i64);
                     self.set_status(Level::Success, msg);
                     self.triage.marks.clear();
-                    self.run(Effect::LoadTriage { now: self.ui.now });
+                    self.load_triage();
                 }
                 Err(e) => {
                     let msg = self.ui.loc.tf("triage.note_failed", &[("error", &e)]);

@@ -85,7 +85,7 @@ pub struct App {
     pub tutoring: TutoringView,
     pub triage: TriageView,
     /// `[triage]` settings: when to remind again, when to call.
-    pub triage_rules: Rules,
+    triage_rules: Rules,
     pub reminder_log: ReminderLogView,
     /// Reminder settings and templates; `None` with the reason in `reminders_problem` when
     /// the configuration does not allow sending.
@@ -145,8 +145,23 @@ impl App {
         }
         app.run(Effect::LoadFormations);
         // Loaded at once so the tab title shows waiting work from the start.
-        app.run(Effect::LoadTriage { now: app.ui.now });
+        app.load_triage();
         app
+    }
+
+    pub(super) fn load_triage(&mut self) {
+        self.run(Effect::LoadTriage { now: self.ui.now, rules: self.triage_rules });
+    }
+
+    /// The `[triage]` rules of the configuration; the queue already asked for is recomputed
+    /// under them.
+    pub fn set_triage_rules(&mut self, rules: Rules) {
+        self.triage_rules = rules;
+        for e in &mut self.effects {
+            if let Effect::LoadTriage { rules: r, .. } = e {
+                *r = rules;
+            }
+        }
     }
 
     /// Effects requested since the last call, for the runtime (or a test) to execute.
@@ -429,7 +444,7 @@ impl App {
                 self.load_log();
                 self.run(Effect::LoadFormations);
                 self.triage.loading = true;
-                self.run(Effect::LoadTriage { now: self.ui.now });
+                self.load_triage();
                 if let Some(d) = &mut self.formations.detail {
                     d.loading = true;
                     let id = d.course.id;

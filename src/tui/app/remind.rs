@@ -194,7 +194,7 @@ impl App {
     /// After a sending or an action: the queues and histories that show reminders.
     fn reload_after_sending(&mut self) {
         self.load_log();
-        self.run(Effect::LoadTriage { now: self.ui.now });
+        self.load_triage();
         if let Some(r) = &mut self.tutoring.report {
             r.loading = true;
             let enrolment_id = r.enrolment_id;
@@ -311,7 +311,7 @@ impl App {
                         self.dispatch(None, false);
                     }
                     if self.tab == Tab::Relances {
-                        self.run(Effect::LoadTriage { now: self.ui.now });
+                        self.load_triage();
                     }
                 }
                 Err(e) => self.set_status(Level::Error, ui_loc.tf("relances.act_failed", &[("error", &e)])),

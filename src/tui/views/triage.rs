@@ -2,7 +2,7 @@
 //! never opened their course, most urgent first, with what to do next for each. Marks and
 //! bulk actions work as in the Centre de tutorat.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
@@ -62,7 +62,23 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn new(row: TriageRow, now: Ts, rules: &Rules) -> Entry {
+    /// The queue's entries. A tutor of many courses can have 20,000 of them, so what depends
+    /// only on the course (its sanitised and folded names) is worked out once per course.
+    pub fn build_all(rows: Vec<TriageRow>, now: Ts, rules: &Rules) -> Vec<Entry> {
+        let mut courses: HashMap<i64, (String, String)> = HashMap::new();
+        rows.into_iter()
+            .map(|row| {
+                let (course, folded) = courses.entry(row.course_id).or_insert_with(|| {
+                    let course = text::clean(&row.shortname);
+                    let folded = text::fold(&format!("{course} {}", text::clean(&row.fullname)));
+                    (course, folded)
+                });
+                Entry::new(row, now, rules, course.clone(), folded)
+            })
+            .collect()
+    }
+
+    fn new(row: TriageRow, now: Ts, rules: &Rules, course: String, course_folded: &str) -> Entry {
         let last = text::clean(&row.lastname).to_uppercase();
         let first = text::clean(&row.firstname);
         let name = match (last.is_empty(), first.is_empty()) {
@@ -71,16 +87,20 @@ impl Entry {
             (true, false) => first,
             (false, false) => format!("{last} {first}"),
         };
-        let course = text::clean(&row.shortname);
-        let extra = [row.email.as_deref().unwrap_or(""), row.phone.as_deref().unwrap_or(""), &row.fullname];
-        let haystack =
-            text::haystack(&[&name, &course, &text::clean(&extra.join(" ")), &text::clean(&row.username)]);
+        let sort_key = text::fold(&name);
+        let contact = format!(
+            "{} {} {}",
+            row.email.as_deref().unwrap_or(""),
+            row.phone.as_deref().unwrap_or(""),
+            row.username
+        );
+        let haystack = [sort_key.as_str(), course_folded, &text::fold(&text::clean(&contact))].join(" ");
         Entry {
             group: row.group(),
             step: next_step(&row.follow_up(), now, rules),
             days: days_open(row.opened_at, now),
-            sort_key: text::fold(&name),
-            haystack,
+            haystack: Utf32String::from(haystack),
+            sort_key,
             name,
             course,
             row,
@@ -109,11 +129,11 @@ pub struct TriageView {
 }
 
 impl TriageView {
-    pub fn load(&mut self, rows: Vec<TriageRow>, now: Ts, rules: &Rules) {
+    pub fn load(&mut self, entries: Vec<Entry>) {
         self.loading = false;
         self.loaded = true;
         self.error = None;
-        self.entries = rows.into_iter().map(|r| Entry::new(r, now, rules)).collect();
+        self.entries = entries;
         let ids: HashSet<i64> = self.entries.iter().map(|e| e.row.enrolment_id).collect();
         self.marks.retain(|id| ids.contains(id));
         if self.course.as_ref().is_some_and(|(c, _)| !self.entries.iter().any(|e| e.row.course_id == *c)) {
