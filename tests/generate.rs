@@ -44,7 +44,8 @@ async fn checksum(store: &Store) -> u64 {
     const NOTES: &str = "SELECT id, enrolment_id, at, note FROM contact_notes ORDER BY id";
     let r: Vec<(i64, i64, String, String, Option<i64>)> =
         with_pool!(store, |p| sqlx::query_as(REMINDERS).fetch_all(p).await).unwrap();
-    let n: Vec<(i64, i64, i64, String)> = with_pool!(store, |p| sqlx::query_as(NOTES).fetch_all(p).await).unwrap();
+    let n: Vec<(i64, i64, i64, String)> =
+        with_pool!(store, |p| sqlx::query_as(NOTES).fetch_all(p).await).unwrap();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     format!("{e:?}{a:?}{c:?}{p:?}{r:?}{n:?}").hash(&mut h);
     h.finish()
@@ -102,7 +103,8 @@ both!(small_world_has_the_right_shape_and_repeats, |db| {
     let odd = "SELECT COUNT(*) FROM reminders r JOIN enrolments e ON e.id = r.enrolment_id \
         JOIN people p ON p.id = e.person_id WHERE r.status <> 'sent' OR r.recipient <> p.email \
         OR r.sent_at < e.enrolled_at OR r.sent_at > $1 OR p.suspended";
-    let odd: i64 = with_pool!(st, |p| sqlx::query_scalar(odd).bind(generate::EPOCH).fetch_one(p).await).unwrap();
+    let odd: i64 =
+        with_pool!(st, |p| sqlx::query_scalar(odd).bind(generate::EPOCH).fetch_one(p).await).unwrap();
     assert_eq!(odd, 0, "every generated reminder is a sent one to the learner's address, in the past");
     assert!(count(st, "SELECT COUNT(*) FROM contact_notes").await > 0);
     let scope = st.scope_for(BENCH_TUTOR).await.unwrap();

@@ -86,7 +86,10 @@ both!(contact_notes_need_a_tutor_of_the_course, |db| {
     // All or nothing: one forbidden enrolment in the list refuses the whole batch.
     let scope = db.store.scope_for("tutor").await.unwrap();
     let foreign = t.by_user["foreign"];
-    assert!(db.store.add_contact_notes(&scope, &[e, foreign], "x", NOW).await.is_err());
+    let refused = db.store.add_contact_notes(&scope, &[e, foreign], "x", NOW).await;
+    assert!(matches!(refused, Err(tutorat::store::StoreError::Forbidden(_))), "{refused:?}");
+    let missing = db.store.add_contact_notes(&scope, &[e, 999_999], "x", NOW).await;
+    assert!(matches!(missing, Err(tutorat::store::StoreError::Invalid(_))), "{missing:?}");
     let rows = db.store.triage(&scope, None, NOW).await.unwrap();
     assert!(by_name(&rows)["never_platform"].last_note.is_none());
     // A long note is cut to 500 characters.

@@ -94,8 +94,13 @@ FROM q
 LEFT JOIN rem ON rem.enrolment_id = q.enrolment_id
 LEFT JOIN notes ON notes.enrolment_id = q.enrolment_id";
 
-const ADD_NOTE: &str =
-    "INSERT INTO contact_notes (enrolment_id, author_id, at, note) VALUES ($1, $2, $3, $4)";
+// Inserts only where the author may: the permission check is the insert's own condition,
+// inside the same transaction.
+const ADD_NOTE: &str = "
+INSERT INTO contact_notes (enrolment_id, author_id, at, note)
+SELECT e.id, $2, $3, $4 FROM enrolments e
+WHERE e.id = $1
+  AND ($5 OR e.course_id IN (SELECT course_id FROM course_tutors WHERE person_id = $2))";
 
 const ENROLMENT_COURSE: &str = "SELECT course_id FROM enrolments WHERE id = $1";
 
@@ -126,27 +131,30 @@ impl Store {
             return Err(StoreError::Forbidden(format!("{} is not in the database", scope.username)));
         }
         let note: String = note.trim().chars().take(NOTE_MAX).collect();
-        for id in enrolment_ids {
-            let course: Option<i64> =
-                with_pool!(self, |p| sqlx::query_scalar(ENROLMENT_COURSE).bind(*id).fetch_optional(p).await)?;
-            let course = course.ok_or_else(|| StoreError::Invalid(format!("no enrolment {id}")))?;
-            if !self.can_see_course(scope, course).await? {
-                return Err(StoreError::Forbidden(format!(
-                    "{} does not tutor course {course}",
-                    scope.username
-                )));
-            }
-        }
         let mut tx = self.begin_write().await?;
         for id in enrolment_ids {
-            with_txc!(&mut tx, |c| sqlx::query(ADD_NOTE)
+            let added = with_txc!(&mut tx, |c| sqlx::query(ADD_NOTE)
                 .bind(*id)
                 .bind(scope.person_id())
                 .bind(now)
                 .bind(&note)
+                .bind(scope.is_admin())
                 .execute(c)
                 .await
                 .map(|r| r.rows_affected()))?;
+            if added == 0 {
+                // Nothing is kept: dropping the transaction rolls back the notes before it.
+                let course: Option<i64> = with_txc!(&mut tx, |c| sqlx::query_scalar(ENROLMENT_COURSE)
+                    .bind(*id)
+                    .fetch_optional(c)
+                    .await)?;
+                return Err(match course {
+                    None => StoreError::Invalid(format!("no enrolment {id}")),
+                    Some(course) => {
+                        StoreError::Forbidden(format!("{} does not tutor course {course}", scope.username))
+                    }
+                });
+            }
         }
         tx.commit().await?;
         Ok(())
