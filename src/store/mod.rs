@@ -173,11 +173,6 @@ pub fn sqlite_options(path: &Path, timeout: Duration) -> SqliteConnectOptions {
         // Sorts and statement journals in memory; set at connect time because SQLite refuses
         // to change it inside a transaction once temporary storage has been used.
         .pragma("temp_store", "memory")
-        // sqlx hands rows from its worker thread through a channel of this many; the default
-        // (50) makes the two threads take turns every 50 rows, which dominated the 20,000-row
-        // triage query.
-        .row_buffer_size(4096)
-        .pragma("mmap_size", "1073741824")
 }
 
 impl Store {
