@@ -135,6 +135,10 @@ async fn the_tab_sorts_by_urgency_and_its_title_counts_the_groups() {
     // English too.
     let (_db, _t, mut app) = triage_app(Lang::En).await;
     insta::assert_snapshot!("triage_en_80x24", ui::draw(&mut app, 80, 24).backend());
+    // The help is as wide as its longest description when the screen allows.
+    ui::keys(&mut app, "?");
+    let help = ui::screen(&ui::draw(&mut app, 120, 40));
+    assert!(help.contains("Group: all, never on the platform, never in the course"), "{help}");
 }
 
 #[tokio::test]

@@ -69,7 +69,9 @@ impl Help {
     pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
         let lines = self.lines(ui);
         let h = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
-        let rect = centered(area, 64, h).intersection(f.area());
+        // Wide enough for the longest description (64 columns at least), within the screen.
+        let widest = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
+        let rect = centered(area, widest.max(64), h).intersection(f.area());
         let max_scroll = (lines.len() as u16).saturating_sub(rect.height.saturating_sub(2));
         self.scroll = self.scroll.min(max_scroll);
         let title = format!(" {} — {} ", ui.loc.t("help.title"), ui.loc.t(self.ctx.title_key()));
