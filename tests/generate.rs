@@ -102,10 +102,13 @@ both!(small_world_has_the_right_shape_and_repeats, |db| {
     assert!(s.reminders > 0, "{s:?}");
     let odd = "SELECT COUNT(*) FROM reminders r JOIN enrolments e ON e.id = r.enrolment_id \
         JOIN people p ON p.id = e.person_id WHERE r.status <> 'sent' OR r.recipient <> p.email \
-        OR r.sent_at < e.enrolled_at OR r.sent_at > $1 OR p.suspended";
+        OR r.course_id IS NULL OR r.course_id <> e.course_id OR r.sent_at < e.enrolled_at OR r.sent_at > $1 OR p.suspended";
     let odd: i64 =
         with_pool!(st, |p| sqlx::query_scalar(odd).bind(generate::EPOCH).fetch_one(p).await).unwrap();
-    assert_eq!(odd, 0, "every generated reminder is a sent one to the learner's address, in the past");
+    assert_eq!(
+        odd, 0,
+        "every generated reminder is a sent one of the course, to the learner's address, in the past"
+    );
     assert!(count(st, "SELECT COUNT(*) FROM contact_notes").await > 0);
     let scope = st.scope_for(BENCH_TUTOR).await.unwrap();
     let queue = st.triage(&scope, None, generate::EPOCH).await.unwrap();

@@ -24,6 +24,15 @@ both!(demo_loads_and_is_deterministic, |db| {
     assert!((0.10..0.25).contains(&never), "never accessed share {never} ({s:?})");
     assert!(s.never_logged_in > 0);
     assert!(s.attempts > 1000 && s.reviews > 10, "{s:?}");
+    // The follow-up history: sent reminders, each filed under its enrolment's course.
+    let filed: (i64, i64) = tutorat::with_pool!(&db.store, |p| sqlx::query_as(
+        "SELECT COUNT(*), COUNT(CASE WHEN r.course_id = e.course_id AND r.status = 'sent' THEN 1 END) \
+         FROM reminders r JOIN enrolments e ON e.id = r.enrolment_id"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert!(filed.0 > 0 && filed.0 == filed.1, "{filed:?}");
     // Same seed, same data: a second database gets identical figures.
     let other = support::sqlite().await;
     let s2 = demo::load(&other.store, NOW).await.unwrap();

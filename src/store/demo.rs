@@ -406,6 +406,7 @@ pub async fn load(store: &Store, now: Ts) -> Result<DemoSummary> {
             if let (Some(sender), Some(email), false) = (sender, &l.email, l.suspended) {
                 let base = PastReminder {
                     enrolment: eid,
+                    course_id,
                     sender,
                     recipient: email.clone(),
                     course: c.fullname.clone(),

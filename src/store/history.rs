@@ -12,6 +12,7 @@ use crate::row;
 #[derive(Clone, Debug)]
 pub struct PastReminder {
     pub enrolment: i64,
+    pub course_id: i64,
     pub sender: i64,
     pub recipient: String,
     pub course: String,
@@ -22,6 +23,7 @@ pub const REMINDER_COLS: &[&str] = &[
     "id",
     "message_id",
     "enrolment_id",
+    "course_id",
     "sender_id",
     "kind",
     "template",
@@ -75,6 +77,7 @@ pub fn reminder_row(id: i64, r: &PastReminder) -> Vec<Val> {
         id,
         format!("<history-{id}@tutorat.invalid>"),
         r.enrolment,
+        r.course_id,
         Some(r.sender),
         Val::S("reminder"),
         Val::S("never_accessed"),

@@ -21,7 +21,7 @@ use crate::row;
 
 /// Bumped whenever the same arguments would give different rows (the benches key their
 /// cached database on it).
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 /// The generated world's "now": 2026-09-01 08:00 UTC.
 pub const EPOCH: Ts = 1_788_249_600;
 /// Tutors every generated course, so a dashboard opened as this user sees everything.
@@ -259,6 +259,7 @@ pub async fn generate(
                 let mut frng = Rng::new(sizes.seed ^ (eid as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
                 let first = PastReminder {
                     enrolment: eid,
+                    course_id,
                     sender: cat.sender,
                     recipient: email.clone(),
                     course: cat.course_names[ci].clone(),
