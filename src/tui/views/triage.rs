@@ -19,6 +19,7 @@ use crate::tui::action::Cmd;
 use crate::tui::dialogs::picker::PickItem;
 use crate::tui::text::{self, Fuzzy};
 use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
+use crate::tui::widgets::marks::Marks;
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,7 +119,7 @@ pub struct TriageView {
     pub index: Vec<u32>,
     pub cursor: Cursor,
     selected_id: Option<i64>,
-    pub marks: HashSet<i64>,
+    pub marks: Marks,
     pub filter: FilterBox,
     pub group: Option<Group>,
     pub step: Option<NextStep>,
@@ -134,8 +135,7 @@ impl TriageView {
         self.loaded = true;
         self.error = None;
         self.entries = entries;
-        let ids: HashSet<i64> = self.entries.iter().map(|e| e.row.enrolment_id).collect();
-        self.marks.retain(|id| ids.contains(id));
+        self.marks.keep_present(self.entries.iter().map(|e| e.row.enrolment_id));
         if self.course.as_ref().is_some_and(|(c, _)| !self.entries.iter().any(|e| e.row.course_id == *c)) {
             self.course = None;
         }
@@ -154,13 +154,7 @@ impl TriageView {
 
     /// The enrolments a bulk action applies to: the marked ones, else the one under the cursor.
     pub fn targets(&self) -> Vec<i64> {
-        if self.marks.is_empty() {
-            self.current().map(|e| vec![e.row.enrolment_id]).unwrap_or_default()
-        } else {
-            let mut v: Vec<i64> = self.marks.iter().copied().collect();
-            v.sort();
-            v
-        }
+        self.marks.targets(self.current().map(|e| e.row.enrolment_id))
     }
 
     pub fn entry(&self, enrolment_id: i64) -> Option<&Entry> {
@@ -254,9 +248,7 @@ impl TriageView {
             }
             Cmd::Mark => {
                 if let Some(id) = self.current().map(|x| x.row.enrolment_id) {
-                    if !self.marks.remove(&id) {
-                        self.marks.insert(id);
-                    }
+                    self.marks.toggle(id);
                     self.cursor.down(self.index.len());
                     self.selected_id = self.current().map(|x| x.row.enrolment_id);
                 }

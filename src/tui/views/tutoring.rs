@@ -2,8 +2,6 @@
 //! its learners in a fast, sortable, filterable table with marks for bulk actions. Enter
 //! opens a learner's report.
 
-use std::collections::HashSet;
-
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -23,6 +21,7 @@ use crate::tui::tasks::Effect;
 use crate::tui::text::{self, Fuzzy};
 use crate::tui::widgets::distribution::{self, Slice};
 use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
+use crate::tui::widgets::marks::Marks;
 use crate::tui::widgets::progress::bar;
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 
@@ -111,7 +110,7 @@ pub struct TutoringView {
     pub cursor: Cursor,
     selected_id: Option<i64>,
     /// Marked enrolment ids; independent of the filter, so marks survive filtering.
-    pub marks: HashSet<i64>,
+    pub marks: Marks,
     pub sort: Option<LearnerSort>,
     pub desc: bool,
     pub filter: FilterBox,
@@ -156,10 +155,7 @@ impl TutoringView {
         self.lessons_total = data.lessons_total;
         self.observation_lessons = data.observation_lessons;
         self.learners = data.rows.into_iter().map(|r| Learner::new(r, data.lessons_total)).collect();
-        if !self.marks.is_empty() {
-            let ids: HashSet<i64> = self.learners.iter().map(|l| l.row.enrolment_id).collect();
-            self.marks.retain(|id| ids.contains(id));
-        }
+        self.marks.keep_present(self.learners.iter().map(|l| l.row.enrolment_id));
         self.rebuild_index();
     }
 
@@ -293,9 +289,7 @@ impl TutoringView {
             }
             Cmd::Mark => {
                 if let Some(id) = self.current().map(|l| l.row.enrolment_id) {
-                    if !self.marks.remove(&id) {
-                        self.marks.insert(id);
-                    }
+                    self.marks.toggle(id);
                     self.cursor.down(self.index.len());
                     self.remember();
                 }
@@ -324,13 +318,7 @@ impl TutoringView {
                     (_, EnrolmentStatus::NotStarted) => "not_started",
                     _ => "behind_schedule",
                 };
-                let targets = if self.marks.is_empty() {
-                    vec![current.row.enrolment_id]
-                } else {
-                    let mut v: Vec<i64> = self.marks.iter().copied().collect();
-                    v.sort_unstable();
-                    v
-                };
+                let targets = self.marks.targets(Some(current.row.enrolment_id));
                 return Outcome::OpenRemind { targets, prefer };
             }
             Cmd::Pick => return Outcome::PickCourse,

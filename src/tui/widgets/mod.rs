@@ -2,5 +2,6 @@
 
 pub mod distribution;
 pub mod filter;
+pub mod marks;
 pub mod progress;
 pub mod table;
