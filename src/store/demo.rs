@@ -95,6 +95,49 @@ pub async fn is_demo(store: &Store) -> Result<bool> {
     Ok(store.meta("demo").await?.as_deref() == Some("1"))
 }
 
+pub(crate) const REVIEW_COLS: &[&str] = &["id", "course_id", "person_id", "created_at", "stars", "comment"];
+pub(crate) const COURSE_COLS: &[&str] = &[
+    "id",
+    "category_id",
+    "shortname",
+    "fullname",
+    "description",
+    "audience",
+    "competencies",
+    "catalogue_url",
+    "start_at",
+    "end_at",
+    "created_at",
+];
+pub(crate) const LESSON_COLS: &[&str] = &[
+    "id",
+    "course_id",
+    "position",
+    "kind",
+    "title",
+    "points",
+    "passing_score",
+    "scorm_version",
+    "completion",
+];
+
+/// Tables the demo and the generator fill with explicit ids; PostgreSQL's sequences are
+/// moved past them afterwards.
+pub(crate) const SEEDED_TABLES: &[&str] = &[
+    "categories",
+    "courses",
+    "lessons",
+    "people",
+    "enrolments",
+    "lesson_progress",
+    "attempts",
+    "connections",
+    "reviews",
+    "lesson_comments",
+    "reminders",
+    "contact_notes",
+];
+
 pub(crate) const PEOPLE_COLS: &[&str] = &[
     "id",
     "username",
@@ -293,40 +336,8 @@ pub async fn load(store: &Store, now: Ts) -> Result<DemoSummary> {
         }
         course_lessons.push(specs);
     }
-    tx.insert(
-        "courses",
-        &[
-            "id",
-            "category_id",
-            "shortname",
-            "fullname",
-            "description",
-            "audience",
-            "competencies",
-            "catalogue_url",
-            "start_at",
-            "end_at",
-            "created_at",
-        ],
-        &course_rows,
-    )
-    .await?;
-    tx.insert(
-        "lessons",
-        &[
-            "id",
-            "course_id",
-            "position",
-            "kind",
-            "title",
-            "points",
-            "passing_score",
-            "scorm_version",
-            "completion",
-        ],
-        &lesson_rows,
-    )
-    .await?;
+    tx.insert("courses", COURSE_COLS, &course_rows).await?;
+    tx.insert("lessons", LESSON_COLS, &lesson_rows).await?;
     summary.courses = course_rows.len();
 
     // Enrolments with their simulated history.
@@ -455,8 +466,7 @@ pub async fn load(store: &Store, now: Ts) -> Result<DemoSummary> {
     tx.insert("course_tutors", &["course_id", "person_id"], &tutor_rows).await?;
     tx.insert("enrolments", ENROLMENT_COLS, &enrolment_rows).await?;
     sink.flush(&mut tx).await?;
-    tx.insert("reviews", &["id", "course_id", "person_id", "created_at", "stars", "comment"], &review_rows)
-        .await?;
+    tx.insert("reviews", REVIEW_COLS, &review_rows).await?;
     let reminder_rows: Vec<Vec<Val>> =
         reminders.iter().enumerate().map(|(i, r)| history::reminder_row(i as i64 + 1, r)).collect();
     tx.insert("reminders", REMINDER_COLS, &reminder_rows).await?;
@@ -480,21 +490,7 @@ pub async fn load(store: &Store, now: Ts) -> Result<DemoSummary> {
     tx.insert("lesson_comments", &["id", "lesson_id", "person_id", "created_at", "body"], &comment_rows)
         .await?;
 
-    tx.sync_identities(&[
-        "categories",
-        "courses",
-        "lessons",
-        "people",
-        "enrolments",
-        "lesson_progress",
-        "attempts",
-        "connections",
-        "reviews",
-        "lesson_comments",
-        "reminders",
-        "contact_notes",
-    ])
-    .await?;
+    tx.sync_identities(SEEDED_TABLES).await?;
     tx.insert("meta", &["key", "value"], &[row!["demo", "1"], row!["demo_created_at", now.to_string()]])
         .await?;
     tx.commit().await?;

@@ -10,9 +10,9 @@ mod writer;
 
 use std::sync::atomic::AtomicBool;
 
-use self::writer::{COURSE_COLS, LESSON_COLS, Writer};
+use self::writer::Writer;
 use super::bulk::Val;
-use super::demo::{self, PEOPLE_COLS};
+use super::demo::{self, COURSE_COLS, LESSON_COLS, PEOPLE_COLS};
 use super::history::{self, PastReminder};
 use super::world::{self, DAY, Profile, Rng, Sink, Sittings};
 use super::{Store, StoreError};
@@ -308,21 +308,7 @@ pub async fn generate(
     let tx = w.tx().await?;
     crate::with_txc!(tx, |c| sqlx::query(PLATFORM_ACCESS).bind(first_learner).execute(c).await.map(|_| ()))?;
     tx.insert("lesson_comments", &["id", "lesson_id", "person_id", "created_at", "body"], &comments).await?;
-    tx.sync_identities(&[
-        "categories",
-        "courses",
-        "lessons",
-        "people",
-        "enrolments",
-        "lesson_progress",
-        "attempts",
-        "connections",
-        "reviews",
-        "lesson_comments",
-        "reminders",
-        "contact_notes",
-    ])
-    .await?;
+    tx.sync_identities(demo::SEEDED_TABLES).await?;
     let stamp = format!(
         "format={FORMAT} learners={} courses={} lessons={} seed={}",
         sizes.learners, sizes.courses, sizes.lessons, sizes.seed

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::GenError;
 use crate::store::Store;
 use crate::store::bulk::{Tx, Val};
-use crate::store::demo::ENROLMENT_COLS;
+use crate::store::demo::{ENROLMENT_COLS, REVIEW_COLS};
 use crate::store::history::{NOTE_COLS, REMINDER_COLS};
 use crate::store::world::Sink;
 
@@ -69,29 +69,3 @@ impl Writer<'_> {
         Ok(())
     }
 }
-
-pub(super) const REVIEW_COLS: &[&str] = &["id", "course_id", "person_id", "created_at", "stars", "comment"];
-pub(super) const COURSE_COLS: &[&str] = &[
-    "id",
-    "category_id",
-    "shortname",
-    "fullname",
-    "description",
-    "audience",
-    "competencies",
-    "catalogue_url",
-    "start_at",
-    "end_at",
-    "created_at",
-];
-pub(super) const LESSON_COLS: &[&str] = &[
-    "id",
-    "course_id",
-    "position",
-    "kind",
-    "title",
-    "points",
-    "passing_score",
-    "scorm_version",
-    "completion",
-];
