@@ -6,4 +6,5 @@ pub mod locale;
 pub mod model;
 pub mod reminders;
 pub mod store;
+pub mod text;
 pub mod tui;

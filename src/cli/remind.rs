@@ -20,7 +20,7 @@ use crate::reminders::{
     Attachment, CancelToken, Compose, Kind, Plan, PlanRequest, RemindError, Reminders, Rendered, Summary,
     Transport, dispatch,
 };
-use crate::tui::text::clean;
+use crate::text::clean;
 
 #[derive(Debug, Clone, Default, ClapArgs)]
 pub struct RemindArgs {

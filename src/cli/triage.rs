@@ -11,7 +11,7 @@ use crate::model::Ts;
 use crate::model::time::to_datetime;
 use crate::model::triage::{Group, NextStep, Rules, days_open, next_step};
 use crate::store::triage::TriageRow;
-use crate::tui::text;
+use crate::text;
 
 #[derive(Debug, Serialize)]
 pub struct JsonLearner {

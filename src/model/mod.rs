@@ -1,6 +1,7 @@
 //! Plain domain types and rules: statuses, progress, durations, time.
 
 pub mod duration;
+pub mod lang;
 pub mod progress;
 pub mod stats;
 pub mod status;

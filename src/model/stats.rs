@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 
 use super::duration::{self, parse_hms};
 use super::{LessonStatus, Ts};
-use crate::locale::Lang;
+use crate::model::lang::Lang;
 use crate::model::time::DisplayTz;
 
 /// Length limits of the two SCORM strings, in characters.

@@ -11,7 +11,7 @@ use crate::model::{Ts, progress};
 use crate::store::people::Scope;
 use crate::store::reminders::RecipientRow;
 use crate::store::{Store, StoreError};
-use crate::tui::text::clean;
+use crate::text::clean;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanRequest {

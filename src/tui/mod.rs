@@ -13,7 +13,6 @@ pub mod remind_tasks;
 pub mod scroll;
 pub mod tasks;
 pub mod terminal;
-pub mod text;
 pub mod theme;
 pub mod views;
 pub mod widgets;

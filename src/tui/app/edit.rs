@@ -3,11 +3,11 @@
 
 use super::{App, Layer};
 use crate::store::progress::{SaveOutcome, UndoOutcome};
+use crate::text;
 use crate::tui::dialogs::confirm::{Confirm, Pending};
 use crate::tui::dialogs::edit_stats::{DialogOut, EditStats};
 use crate::tui::frame::Level;
 use crate::tui::tasks::{Effect, Loaded};
-use crate::tui::text;
 
 impl App {
     pub(super) fn dialog_out(&mut self, out: DialogOut) {

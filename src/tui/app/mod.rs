@@ -27,7 +27,7 @@ use crate::model::Ts;
 use crate::model::triage::Rules;
 use crate::reminders::{Progress, Reminders};
 use crate::store::people::Scope;
-use crate::tui::text;
+use crate::text;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {

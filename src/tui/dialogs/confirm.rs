@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
-use crate::tui::text;
+use crate::text;
 use crate::tui::views::Ui;
 
 /// What a "yes" does.

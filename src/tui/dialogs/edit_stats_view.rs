@@ -13,7 +13,7 @@ use crate::locale::Locale;
 use crate::model::LessonStatus;
 use crate::model::duration::format_hms;
 use crate::model::stats::{Field, Invalid, Stats};
-use crate::tui::text;
+use crate::text;
 use crate::tui::views::Ui;
 
 const LABEL_W: usize = 20;

@@ -6,9 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
+use crate::text;
 use crate::tui::action::Cmd;
 use crate::tui::keymap::{self, Context};
-use crate::tui::text;
 use crate::tui::views::Ui;
 
 #[derive(Debug, Clone, PartialEq)]

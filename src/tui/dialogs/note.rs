@@ -11,7 +11,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::centered;
 use crate::store::triage::NOTE_MAX;
-use crate::tui::text;
+use crate::text;
 use crate::tui::views::Ui;
 
 #[derive(Debug)]

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
-use crate::tui::text::{self, Fuzzy};
+use crate::text::{self, Fuzzy};
 use crate::tui::views::Ui;
 use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};

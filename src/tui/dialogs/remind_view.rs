@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::remind::{RFocus, RPhase, RemindDialog};
 use crate::reminders::MAX_ATTACHMENTS_BYTES;
+use crate::text;
 use crate::tui::remind_tasks::megabytes;
-use crate::tui::text;
 use crate::tui::views::Ui;
 
 const LABEL_W: usize = 15;

@@ -12,9 +12,9 @@ use crate::model::LessonKind;
 use crate::model::catalog::{self, CourseSummary};
 use crate::model::duration::format_hms;
 use crate::store::courses::CourseDetail;
+use crate::text;
 use crate::tui::action::Cmd;
 use crate::tui::tasks::Effect;
-use crate::tui::text;
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

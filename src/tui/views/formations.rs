@@ -12,9 +12,9 @@ use tui_tree_widget::{Tree, TreeItem, TreeState};
 use super::course::CourseView;
 use super::{CourseRef, Outcome, Ui};
 use crate::model::catalog::{self, CourseSummary, DataIssue, TreeNode, UNCATEGORISED};
+use crate::text::{self, Fuzzy};
 use crate::tui::action::Cmd;
 use crate::tui::tasks::{Effect, FormationsData};
-use crate::tui::text::{self, Fuzzy};
 use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 

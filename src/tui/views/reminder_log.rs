@@ -12,9 +12,9 @@ use super::{Outcome, Ui};
 use crate::model::Ts;
 use crate::reminders::Status;
 use crate::store::reminders::ReminderLogRow;
+use crate::text::{self, Fuzzy};
 use crate::tui::action::Cmd;
 use crate::tui::remind_tasks::LogAct;
-use crate::tui::text::{self, Fuzzy};
 use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 

@@ -14,10 +14,10 @@ use crate::model::duration::format_hms;
 use crate::model::{LessonKind, LessonStatus, Ts};
 use crate::store::progress::AuditLine;
 use crate::store::report::Report;
+use crate::text;
 use crate::tui::action::Cmd;
 use crate::tui::dialogs::picker::PickItem;
 use crate::tui::tasks::Effect;
-use crate::tui::text;
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::Ui;
 use super::report::{ReportData, ReportView};
 use crate::model::duration::format_hms;
-use crate::tui::text;
+use crate::text;
 use crate::tui::widgets::table::{self, Col, VirtualTable};
 
 impl ReportView {

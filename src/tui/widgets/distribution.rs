@@ -60,7 +60,7 @@ pub fn bar_cells(counts: &[usize], width: usize) -> Vec<usize> {
 
 fn legend(slices: &[Slice], ui: &Ui) -> Vec<Line<'static>> {
     let pct = percents(slices);
-    let label_w = slices.iter().map(|s| crate::tui::text::width(s.label)).max().unwrap_or(0);
+    let label_w = slices.iter().map(|s| crate::text::width(s.label)).max().unwrap_or(0);
     let count_w = slices.iter().map(|s| ui.loc.num(s.count as i64).len()).max().unwrap_or(1);
     slices
         .iter()
@@ -68,7 +68,7 @@ fn legend(slices: &[Slice], ui: &Ui) -> Vec<Line<'static>> {
         .map(|(s, p)| {
             Line::from(vec![
                 Span::styled(format!("{} ", s.fill), s.style),
-                Span::styled(crate::tui::text::pad(s.label, label_w), ui.theme.base),
+                Span::styled(crate::text::pad(s.label, label_w), ui.theme.base),
                 Span::styled(format!(" {:>count_w$}", ui.loc.num(s.count as i64)), ui.theme.base),
                 Span::styled(format!(" {:>7}", ui.loc.pct(ui.loc.dec1(p))), ui.theme.muted),
             ])
@@ -92,7 +92,7 @@ pub fn render_bar(f: &mut Frame, area: Rect, slices: &[Slice], ui: &Ui) {
             ui.theme.base,
         ));
     }
-    let legend_w: usize = legend_spans.iter().map(|s| crate::tui::text::width(&s.content)).sum();
+    let legend_w: usize = legend_spans.iter().map(|s| crate::text::width(&s.content)).sum();
     let bar_w = (area.width as usize).saturating_sub(legend_w + 1).clamp(10, 40);
     let cells = bar_cells(&counts, bar_w);
     let mut spans: Vec<Span> = slices

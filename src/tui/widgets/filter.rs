@@ -9,7 +9,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::locale::Locale;
-use crate::tui::text;
+use crate::text;
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Default, Clone)]
