@@ -1,7 +1,7 @@
 //! The learners of a course, as compact rows for the tutoring centre's table.
 
 use super::people::Scope;
-use super::{Result, Store, StoreError};
+use super::{Pool, Result, Store, StoreError};
 use crate::model::Ts;
 use crate::model::learner::LearnerRow;
 use crate::with_pool;
@@ -105,15 +105,15 @@ impl Store {
         let lessons_total = self.lessons_total(course_id).await?;
         let observation_lessons: i64 =
             with_pool!(self, |p| sqlx::query_scalar(OBSERVATION_LESSONS).bind(course_id).fetch_one(p).await)?;
-        let rows = match self {
-            Store::Sqlite(p) => {
+        let rows = match self.pool() {
+            Pool::Sqlite(p) => {
                 let json: String =
                     sqlx::query_scalar(COURSE_LEARNERS_JSON).bind(course_id).fetch_one(p).await?;
                 let rows: Vec<JsonRow> = serde_json::from_str(&json)
                     .map_err(|e| StoreError::Invalid(format!("learners of course {course_id}: {e}")))?;
                 rows.into_iter().map(LearnerRow::from).collect()
             }
-            Store::Pg(p) => sqlx::query_as(COURSE_LEARNERS).bind(course_id).fetch_all(p).await?,
+            Pool::Pg(p) => sqlx::query_as(COURSE_LEARNERS).bind(course_id).fetch_all(p).await?,
         };
         Ok(CourseLearners { course_id, lessons_total, observation_lessons, rows })
     }

@@ -1,6 +1,6 @@
 //! People: tutors and learners.
 
-use super::{Result, Store};
+use super::{Result, Store, StoreError};
 use crate::with_pool;
 
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
@@ -26,6 +26,11 @@ impl Scope {
         self.person.as_ref().map(|p| p.id).unwrap_or(-1)
     }
 
+    /// Whether the username was found in the database (an unknown tutor sees nothing).
+    pub fn is_known(&self) -> bool {
+        self.person.is_some()
+    }
+
     pub fn is_admin(&self) -> bool {
         self.person.as_ref().is_some_and(|p| p.is_admin)
     }
@@ -40,6 +45,27 @@ impl Store {
 
     pub async fn scope_for(&self, username: &str) -> Result<Scope> {
         Ok(Scope { username: username.to_string(), person: self.person_by_username(username).await? })
+    }
+
+    /// The scope of a tutor who must exist: an unknown username (a typo, the wrong case,
+    /// an empty `$USER`) is [`StoreError::UnknownTutor`], with the username that differs
+    /// only by case if there is one. Every command that acts as a tutor starts here, so
+    /// that nobody is shown an empty list for a name that is not in the database.
+    pub async fn known_scope(&self, username: &str) -> Result<Scope> {
+        const SAME_LETTERS: &str = "SELECT username FROM people WHERE LOWER(username) = LOWER($1) \
+                                    ORDER BY id LIMIT 1";
+        if !username.trim().is_empty() {
+            let scope = self.scope_for(username).await?;
+            if scope.is_known() {
+                return Ok(scope);
+            }
+        }
+        let suggestion: Option<String> = if username.trim().is_empty() {
+            None
+        } else {
+            with_pool!(self, |p| sqlx::query_scalar(SAME_LETTERS).bind(username).fetch_optional(p).await)?
+        };
+        Err(StoreError::UnknownTutor { username: username.to_string(), suggestion })
     }
 
     /// Username of the first tutor (lowest id among people tutoring a course).
