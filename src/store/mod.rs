@@ -10,6 +10,7 @@ pub mod demo;
 pub mod generate;
 pub mod history;
 pub mod learners;
+pub mod lenient;
 pub mod outbox;
 pub mod people;
 pub mod progress;

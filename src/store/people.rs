@@ -3,7 +3,7 @@
 use super::{Result, Store, StoreError};
 use crate::with_pool;
 
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Person {
     pub id: i64,
     pub username: String,
@@ -11,7 +11,19 @@ pub struct Person {
     pub lastname: String,
     pub email: Option<String>,
     pub is_admin: bool,
+    /// A name could not be read as stored (see `store::lenient`).
+    pub damaged: bool,
 }
+
+crate::lenient_row!(Person, |c| Ok(Person {
+    id: c.int("id")?,
+    username: c.text("username")?,
+    firstname: c.text("firstname")?,
+    lastname: c.text("lastname")?,
+    email: c.opt_text("email")?,
+    is_admin: c.flag("is_admin")?,
+    damaged: c.damaged,
+}));
 
 /// Who is using the dashboard, and so which courses they see.
 #[derive(Clone, Debug, PartialEq)]

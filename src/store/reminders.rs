@@ -12,7 +12,7 @@ use super::{Result, Store};
 use crate::model::Ts;
 use crate::{row, with_pool, with_txc};
 
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RecipientRow {
     pub enrolment_id: i64,
     pub person_id: i64,
@@ -31,7 +31,30 @@ pub struct RecipientRow {
     pub lessons_total: i64,
     pub first_access: Option<Ts>,
     pub last_access: Option<Ts>,
+    /// A stored value could not be read as such (see `store::lenient`).
+    pub damaged: bool,
 }
+
+crate::lenient_row!(RecipientRow, |c| Ok(RecipientRow {
+    enrolment_id: c.int("enrolment_id")?,
+    person_id: c.int("person_id")?,
+    course_id: c.int("course_id")?,
+    course_shortname: c.text("course_shortname")?,
+    course_fullname: c.text("course_fullname")?,
+    course_start: c.opt_int("course_start")?,
+    course_end: c.opt_int("course_end")?,
+    username: c.text("username")?,
+    firstname: c.text("firstname")?,
+    lastname: c.text("lastname")?,
+    email: c.opt_text("email")?,
+    suspended: c.flag("suspended")?,
+    active: c.flag("active")?,
+    lessons_done: c.int("lessons_done")?,
+    lessons_total: c.int("lessons_total")?,
+    first_access: c.opt_int("first_access")?,
+    last_access: c.opt_int("last_access")?,
+    damaged: c.damaged,
+}));
 
 const RECIPIENTS_HEAD: &str = "
 SELECT e.id AS enrolment_id, p.id AS person_id, c.id AS course_id,
