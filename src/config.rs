@@ -289,11 +289,11 @@ impl Config {
     /// silently replaced. The message names the key.
     pub fn validate(&self) -> Result<(), String> {
         let bad = |key: &str, why: String| Err(format!("{key}: {why}"));
-        if let Err(e) = tracing_subscriber::EnvFilter::try_new(self.log.level.trim()) {
-            let first = e.to_string().lines().next().unwrap_or("").to_string();
+        let level = self.log.level.trim();
+        if !level.split(',').all(log_directive) || tracing_subscriber::EnvFilter::try_new(level).is_err() {
             return bad(
                 "[log] level",
-                format!("{:?} is not a log filter ({first}); use error, warn, info, debug or trace", self.log.level),
+                format!("{:?} is not a log filter; use error, warn, info, debug or trace", self.log.level),
             );
         }
         if self.database.max_connections == 0 {
@@ -319,6 +319,22 @@ impl Config {
             return bad("[smtp] timeout_secs", "must be at least 1 second".into());
         }
         Ok(())
+    }
+}
+
+/// One directive of a log filter: a level, or `target=level` (a module path such as
+/// `tutorat::store`, optionally with a `[span]`). `tracing` itself takes any word as a
+/// target (`loud!!` would silently log nothing), so the shape is checked here.
+fn log_directive(d: &str) -> bool {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    let is_level = |l: &str| LEVELS.iter().any(|v| v.eq_ignore_ascii_case(l.trim()));
+    let is_target = |t: &str| {
+        let path = t.split('[').next().unwrap_or("");
+        !path.is_empty() && path.chars().all(|c| c.is_ascii_alphanumeric() || "_:-.".contains(c))
+    };
+    match d.trim().rsplit_once('=') {
+        Some((target, level)) => is_target(target.trim()) && is_level(level),
+        None => is_level(d) || is_target(d.trim()),
     }
 }
 

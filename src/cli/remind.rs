@@ -129,6 +129,16 @@ fn plan_json(plan: &Plan, loc: &Locale, rem: &Reminders) -> (Json, Json) {
     (Json::Array(to), Json::Array(skipped))
 }
 
+/// The learners someone else reminded between the plan and the queueing (another tutor,
+/// another run: the queueing transaction checks again) are skipped, with the reason, not
+/// listed as recipients of a message that was never queued.
+pub fn settle(plan: &mut Plan, skipped_now: Vec<(crate::reminders::Recipient, crate::reminders::SkipReason)>) {
+    for (r, why) in skipped_now {
+        plan.send.retain(|s| s.enrolment_id != r.enrolment_id);
+        plan.skipped.push((r, why));
+    }
+}
+
 fn print_text(
     out: &mut dyn Write,
     plan: Option<&Plan>,
@@ -265,12 +275,7 @@ pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts, out: &mut dyn Write) -> 
             report["batch_id"] = json!(q.batch_id);
             report["queued"] = json!(q.queued);
             report["copy_queued"] = json!(q.copy);
-            // Reminded by someone else meanwhile (another tutor, another run): skipped,
-            // with the reason, not listed as a recipient.
-            for (r, why) in q.skipped_now {
-                pl.send.retain(|s| s.enrolment_id != r.enrolment_id);
-                pl.skipped.push((r, why));
-            }
+            settle(&mut pl, q.skipped_now);
         }
         let (to, skipped) = plan_json(&pl, &loc, &rem);
         report["recipients"] = to;

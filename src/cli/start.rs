@@ -138,6 +138,7 @@ pub async fn open_store(target: &DbTarget, cfg: &Config, create: bool) -> Result
         max_connections: cfg.database.max_connections,
         timeout: std::time::Duration::from_secs(cfg.database.timeout_secs.max(1)),
         create,
+        read_only: false,
     };
     let store = Store::connect(target, &opts).await?;
     if !create && store.schema_state().await? == Schema::Absent {

@@ -298,8 +298,9 @@ impl SmtpSession {
         }
         let (conn, used) = slot.as_mut().expect("connected above");
         let transmitted = AtomicBool::new(false);
+        let answered = AtomicBool::new(false);
         let result = tokio::select! {
-            r = self.transaction(conn, message, &transmitted) => r,
+            r = self.transaction(conn, message, &transmitted, &answered) => r,
             _ = cancel.cancelled() => Err(if transmitted.load(Ordering::SeqCst) {
                 SendError::Uncertain(
                     "stopped after the message was transmitted, before the server answered: it may have been delivered".into(),
@@ -309,7 +310,7 @@ impl SmtpSession {
             }),
         };
         *used = Instant::now();
-        let refused = matches!(&result, Err(SendError::Permanent(_) | SendError::Transient(_)));
+        let refused = result.is_err() && answered.load(Ordering::SeqCst);
         if result.is_err() || conn.has_broken() {
             // Start the next message on a fresh connection rather than mid-way in a
             // transaction the server may still consider open. A server that answered
@@ -327,16 +328,26 @@ impl SmtpSession {
 
     /// MAIL, RCPT, DATA and the message, each answer awaited at most the timeout.
     /// `transmitted` is set once the message text starts going out: from then on, a
-    /// missing answer means the message may have been delivered.
+    /// missing answer means the message may have been delivered. `answered`: the server
+    /// refused with a reply code (it is alive), as opposed to silence or a lost connection.
     async fn transaction(
         &self,
         conn: &mut AsyncSmtpConnection,
         message: &Message,
         transmitted: &AtomicBool,
+        answered: &AtomicBool,
     ) -> Result<(), SendError> {
         let t = self.timeout;
+        let replied = |e: &SmtpError| {
+            if e.is_permanent() || e.is_transient() {
+                answered.store(true, Ordering::SeqCst);
+            }
+        };
         let lost = |e: Option<SmtpError>| match e {
-            Some(e) => before_data(&e),
+            Some(e) => {
+                replied(&e);
+                before_data(&e)
+            }
             None => SendError::Transient(format!("the server did not answer within {} s", t.as_secs())),
         };
         let env = message.envelope();
@@ -360,7 +371,10 @@ impl SmtpSession {
         transmitted.store(true, Ordering::SeqCst);
         match timed(t, conn.message(&body)).await {
             Ok(_) => Ok(()),
-            Err(Some(e)) => Err(after_data(&e)),
+            Err(Some(e)) => {
+                replied(&e);
+                Err(after_data(&e))
+            }
             Err(None) => Err(SendError::Uncertain(format!(
                 "no answer within {} s after the message was transmitted: it may have been delivered",
                 t.as_secs()

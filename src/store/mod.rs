@@ -267,11 +267,14 @@ pub struct ConnectOptions {
     /// Create a missing SQLite file. `false` for commands that only use an existing
     /// database: a typo in `--db` is then an error, not a new empty file.
     pub create: bool,
+    /// Open read-only even when the file is writable (a file this process may not write
+    /// is always opened read-only).
+    pub read_only: bool,
 }
 
 impl Default for ConnectOptions {
     fn default() -> Self {
-        ConnectOptions { max_connections: 4, timeout: Duration::from_secs(5), create: true }
+        ConnectOptions { max_connections: 4, timeout: Duration::from_secs(5), create: true, read_only: false }
     }
 }
 
@@ -294,10 +297,11 @@ pub fn sqlite_options(path: &Path, timeout: Duration) -> SqliteConnectOptions {
 
 /// A file this process may not write: the file's own journal mode is kept (switching it
 /// to WAL would be a write).
-fn sqlite_read_only(path: &Path, timeout: Duration) -> SqliteConnectOptions {
+fn sqlite_read_only(path: &Path, timeout: Duration, immutable: bool) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
         .read_only(true)
+        .immutable(immutable)
         .create_if_missing(false)
         .busy_timeout(timeout)
         .foreign_keys(true)
@@ -358,18 +362,44 @@ impl Store {
                         path.display()
                     )));
                 }
-                let read_only = exists && path.is_file() && !file_is_writable(path);
-                let mut o = sqlite_options(path, opts.timeout).create_if_missing(opts.create);
-                if read_only {
-                    o = sqlite_read_only(path, opts.timeout);
+                if !opts.create && path.is_file() && std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+                    return Err(fail(format!(
+                        "{} is empty, not a tutorat database; check the path, or create it with `tutorat migrate`",
+                        path.display()
+                    )));
                 }
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(opts.max_connections.max(1))
-                    .min_connections(1)
-                    .acquire_timeout(opts.timeout)
-                    .connect_with(o)
-                    .await
-                    .map_err(|e| fail(describe(&e)))?;
+                let read_only = exists && path.is_file() && (opts.read_only || !file_is_writable(path));
+                let pool_opts = || {
+                    SqlitePoolOptions::new()
+                        .max_connections(opts.max_connections.max(1))
+                        .min_connections(1)
+                        .acquire_timeout(opts.timeout)
+                };
+                let pool = if read_only {
+                    const PROBE: &str = "SELECT COUNT(*) FROM sqlite_master";
+                    let shared = async {
+                        let pool = pool_opts().connect_with(sqlite_read_only(path, opts.timeout, false)).await?;
+                        sqlx::query_scalar::<_, i64>(PROBE).fetch_one(&pool).await.map(|_| pool)
+                    };
+                    match shared.await {
+                        Ok(pool) => pool,
+                        Err(e) => {
+                            // A WAL file read by someone who may not create its `-shm`
+                            // beside it: read it as a snapshot (nobody may write it from
+                            // here anyway).
+                            tracing::warn!(error = %describe(&e), "read-only WAL database: opened immutable");
+                            pool_opts()
+                                .connect_with(sqlite_read_only(path, opts.timeout, true))
+                                .await
+                                .map_err(|e| fail(describe(&e)))?
+                        }
+                    }
+                } else {
+                    pool_opts()
+                        .connect_with(sqlite_options(path, opts.timeout).create_if_missing(opts.create))
+                        .await
+                        .map_err(|e| fail(describe(&e)))?
+                };
                 let id = FileId::of(path).map_err(|e| fail(e.to_string()))?;
                 let guard = Guard { label, read_only, file: Some((path.clone(), id)) };
                 Ok(Store { pool: Pool::Sqlite(pool), guard: Arc::new(guard) })
