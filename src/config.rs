@@ -304,7 +304,10 @@ impl Config {
         }
         let r = &self.reminders;
         if r.min_interval_hours < 0 {
-            return bad("[reminders] min_interval_hours", format!("{} is negative; use 0 or more", r.min_interval_hours));
+            return bad(
+                "[reminders] min_interval_hours",
+                format!("{} is negative; use 0 or more", r.min_interval_hours),
+            );
         }
         if r.max_tries < 1 {
             return bad("[reminders] max_tries", format!("{} is less than 1", r.max_tries));

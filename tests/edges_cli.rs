@@ -116,14 +116,54 @@ async fn a_closed_pipe_ends_quietly() {
     }
 }
 
+/// A name that is not valid UTF-8 does not blank `triage` or `remind --dry-run`: the
+/// learner is listed (with `�`), or skipped with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_damaged_name_does_not_blank_the_commands() {
+    let (db, home) = world_db().await;
+    const DAMAGE: &str = "UPDATE people SET lastname = CAST(X'427261C3' AS TEXT) WHERE username = $1";
+    tutorat::with_pool!(&db.store, |p| sqlx::query(DAMAGE).bind("bruno").execute(p).await.map(|_| ()))
+        .unwrap();
+    let url = db.url();
+    let out = run(home.path(), &["--db", &url, "triage", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> =
+        rows.as_array().unwrap().iter().map(|r| r["learner"]["lastname"].as_str().unwrap()).collect();
+    assert!(names.contains(&"Bra\u{FFFD}") && names.contains(&"Alpha"), "{names:?}");
+    let out = run(
+        home.path(),
+        &[
+            "--db",
+            &url,
+            "remind",
+            "--course",
+            "C01",
+            "--all",
+            "--template",
+            "never_accessed",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["recipients"][0]["username"], "alice");
+    let bruno = j["skipped"].as_array().unwrap().iter().find(|s| s["username"] == "bruno").unwrap();
+    assert_eq!(bruno["reason"], "damaged_data");
+}
+
 /// A damaged database: one line, not a trace, and the error is in the log.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_one_line_and_logged() {
     let (db, home) = world_db().await;
     let h = home.path();
     let copy = h.join("damaged.sqlite");
-    tutorat::with_pool!(&db.store, |p| sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.map(|_| ()))
-        .unwrap();
+    tutorat::with_pool!(&db.store, |p| sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
     let mut bytes = std::fs::read(db.url().trim_start_matches("sqlite://")).unwrap();
     let page = 4096;
     assert!(bytes.len() > 9 * page, "{} bytes", bytes.len());
@@ -170,8 +210,14 @@ fn configuration_that_cannot_work_is_refused() {
 async fn a_database_made_by_a_newer_tutorat() {
     let (db, home) = world_db().await;
     const FUTURE: &str = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-                          VALUES ($1, 'from the future', TRUE, X'00', 0)";
-    tutorat::with_pool!(&db.store, |p| sqlx::query(FUTURE).bind(99i64).execute(p).await.map(|_| ())).unwrap();
+                          VALUES ($1, 'from the future', TRUE, $2, 0)";
+    tutorat::with_pool!(&db.store, |p| sqlx::query(FUTURE)
+        .bind(99i64)
+        .bind(vec![0u8])
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
     for cmd in [&["triage"][..], &["migrate"]] {
         let out = run(home.path(), &[&["--db", &db.url()][..], cmd].concat());
         assert_one_line(&out, 2, "was made by a newer tutorat (schema version 99");
@@ -189,11 +235,16 @@ async fn a_read_only_database() {
     let h = home.path();
     std::fs::set_permissions(h, std::fs::Permissions::from_mode(0o755)).unwrap();
     let file = h.join("ro.sqlite");
-    tutorat::with_pool!(&db.store, |p| sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.map(|_| ()))
-        .unwrap();
+    tutorat::with_pool!(&db.store, |p| sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
     std::fs::copy(db.url().trim_start_matches("sqlite://"), &file).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
-    let root = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false);
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
     let as_user = |args: &[&str]| {
         let mut cmd = if root {
             let mut c = Command::new("setpriv");
@@ -221,7 +272,8 @@ async fn a_read_only_database() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!rows.as_array().unwrap().is_empty());
-    let remind = ["--config", &cfg, "--db", f, "remind", "--course", "C01", "--all", "--template", "never_accessed"];
+    let remind =
+        ["--config", &cfg, "--db", f, "remind", "--course", "C01", "--all", "--template", "never_accessed"];
     let out = as_user(&remind);
     assert_one_line(&out, 2, "is read-only");
     // A dry run only reads: allowed.

@@ -76,7 +76,11 @@ both!(silent_server_at_each_step, |db| {
         let why = s.server_down.clone().unwrap_or_default();
         assert!(why.contains("could not reach the server"), "{mode:?}: {why}");
         assert!(s.stopped_early() && !s.cancelled);
-        assert_eq!(statuses(&rows(&db.store).await), [("failed", 1), ("failed", 1), ("queued", 0)], "{mode:?}");
+        assert_eq!(
+            statuses(&rows(&db.store).await),
+            [("failed", 1), ("failed", 1), ("queued", 0)],
+            "{mode:?}"
+        );
         requeue(&db).await;
     }
 
@@ -85,7 +89,11 @@ both!(silent_server_at_each_step, |db| {
         let sink = Sink::start(mode).await;
         let (s, took) = run(&db, &w, &quick(sink.port), &opts, &go, Duration::from_secs(20)).await;
         assert!(took < T * 3 + Duration::from_millis(900), "{mode:?}: {took:?}");
-        assert_eq!((s.sent, s.will_retry, s.uncertain, s.server_down.as_deref()), (0, 3, 0, None), "{mode:?}");
+        assert_eq!(
+            (s.sent, s.will_retry, s.uncertain, s.server_down.as_deref()),
+            (0, 3, 0, None),
+            "{mode:?}"
+        );
         assert_eq!(sink.count(), 0);
         requeue(&db).await;
     }
@@ -115,7 +123,8 @@ both!(a_cancel_stops_the_message_in_flight, |db| {
     let rem = reminders();
     queue_two(&db, &w, &rem).await;
     let opts = rem.dispatch_options();
-    let slow = |port| Transport::smtp("127.0.0.1", port, SmtpTls::None, None, Duration::from_secs(60)).unwrap();
+    let slow =
+        |port| Transport::smtp("127.0.0.1", port, SmtpTls::None, None, Duration::from_secs(60)).unwrap();
 
     // Waiting for a greeting that does not come: stopped at once, the message goes back
     // to the queue as if never claimed (its try not counted).

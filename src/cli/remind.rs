@@ -132,7 +132,10 @@ fn plan_json(plan: &Plan, loc: &Locale, rem: &Reminders) -> (Json, Json) {
 /// The learners someone else reminded between the plan and the queueing (another tutor,
 /// another run: the queueing transaction checks again) are skipped, with the reason, not
 /// listed as recipients of a message that was never queued.
-pub fn settle(plan: &mut Plan, skipped_now: Vec<(crate::reminders::Recipient, crate::reminders::SkipReason)>) {
+pub fn settle(
+    plan: &mut Plan,
+    skipped_now: Vec<(crate::reminders::Recipient, crate::reminders::SkipReason)>,
+) {
     for (r, why) in skipped_now {
         plan.send.retain(|s| s.enrolment_id != r.enrolment_id);
         plan.skipped.push((r, why));

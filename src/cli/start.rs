@@ -281,7 +281,10 @@ pub fn init_logging(cfg: &Config) -> Result<Option<tracing_appender::non_blockin
                 Some(d) => format!("directory {} does not exist", d.display()),
                 None => e.to_string(),
             };
-            return Err(UserError(format!("cannot open the log file {} ([log] file): {why}", path.display())));
+            return Err(UserError(format!(
+                "cannot open the log file {} ([log] file): {why}",
+                path.display()
+            )));
         }
     };
     let (writer, guard) = tracing_appender::non_blocking(file);

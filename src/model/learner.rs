@@ -59,6 +59,9 @@ impl LearnerRow {
 
     /// Whether the stored figures are impossible and should be flagged rather than trusted.
     pub fn is_inconsistent(&self, lessons_total: i64) -> bool {
-        self.damaged || self.progress(lessons_total).is_none() || self.time_spent < 0 || self.lessons_started < 0
+        self.damaged
+            || self.progress(lessons_total).is_none()
+            || self.time_spent < 0
+            || self.lessons_started < 0
     }
 }

@@ -180,7 +180,10 @@ pub enum Invalid {
     /// Before [`EARLIEST_DATE`]: a typo (0001-01-01), not when a lesson was done.
     DateTooOld,
     Duration(duration::DurationError),
-    TooLong { len: usize, max: usize },
+    TooLong {
+        len: usize,
+        max: usize,
+    },
     ControlChars,
 }
 
@@ -348,7 +351,10 @@ mod tests {
         assert_eq!(parse_date("22/11/2025 10:49", Lang::Fr, tz, NOW), Err(Invalid::DateFuture));
         assert_eq!(parse_date("0001-01-01 00:00", Lang::En, tz, NOW), Err(Invalid::DateTooOld));
         assert_eq!(parse_date("01/01/0001 00:00", Lang::Fr, tz, NOW), Err(Invalid::DateTooOld));
-        assert_eq!(parse_date("31/12/1999 23:59", Lang::Fr, DisplayTz::parse("UTC").unwrap(), NOW), Err(Invalid::DateTooOld));
+        assert_eq!(
+            parse_date("31/12/1999 23:59", Lang::Fr, DisplayTz::parse("UTC").unwrap(), NOW),
+            Err(Invalid::DateTooOld)
+        );
         assert!(parse_date("01/01/2000 01:00", Lang::Fr, tz, NOW).is_ok());
         // What is shown is what parses back.
         let shown = format_date(Some(1_704_656_160), Lang::Fr, tz);

@@ -129,7 +129,9 @@ impl Reminders {
         let e = email.map(str::trim).filter(|e| !e.is_empty());
         match e {
             None => Some(SkipReason::NoEmail),
-            Some(e) if !sendable(e) || e.parse::<lettre::Address>().is_err() => Some(SkipReason::InvalidEmail),
+            Some(e) if !sendable(e) || e.parse::<lettre::Address>().is_err() => {
+                Some(SkipReason::InvalidEmail)
+            }
             Some(e) if self.is_fictitious(e) => Some(SkipReason::Fictitious),
             Some(_) => None,
         }
@@ -245,7 +247,13 @@ mod tests {
 
     #[test]
     fn addresses_a_server_will_take() {
-        for ok in ["a.b@exemple.fr", "jean-luc+tutorat@mail.anfh.fr", "o'neil@ex.org", "élodie@exemple.fr", "a@xn--bcher-kva.de"] {
+        for ok in [
+            "a.b@exemple.fr",
+            "jean-luc+tutorat@mail.anfh.fr",
+            "o'neil@ex.org",
+            "élodie@exemple.fr",
+            "a@xn--bcher-kva.de",
+        ] {
             assert!(sendable(ok), "{ok}");
         }
         for bad in [

@@ -154,7 +154,11 @@ impl<S> Deadline<S> {
 }
 
 /// Pending I/O: arms the deadline on first wait; past it, the I/O fails as timed out.
-fn wait<T>(slot: &mut Option<Pin<Box<tokio::time::Sleep>>>, t: Duration, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+fn wait<T>(
+    slot: &mut Option<Pin<Box<tokio::time::Sleep>>>,
+    t: Duration,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<T>> {
     let sleep = slot.get_or_insert_with(|| Box::pin(tokio::time::sleep(t)));
     match sleep.as_mut().poll(cx) {
         Poll::Ready(()) => {
@@ -167,7 +171,11 @@ fn wait<T>(slot: &mut Option<Pin<Box<tokio::time::Sleep>>>, t: Duration, cx: &mu
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Deadline<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(r) => {
@@ -228,7 +236,8 @@ impl SmtpSession {
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
         let t = self.timeout;
         let secs = t.as_secs();
-        let down = |m: String| SendError::Unreachable(format!("could not reach the server {}: {m}", self.label));
+        let down =
+            |m: String| SendError::Unreachable(format!("could not reach the server {}: {m}", self.label));
         let silent = |what: &str| down(format!("no {what} within {secs} s"));
         let hello = ClientId::default();
         let tls = || TlsParameters::new(self.host.clone()).map_err(|e| down(text(&e)));
@@ -245,14 +254,21 @@ impl SmtpSession {
                 Err(_) => return Err(silent("greeting")),
             }
         } else {
-            let tcp = match tokio::time::timeout(t, tokio::net::TcpStream::connect((self.host.as_str(), self.port))).await {
+            let tcp = match tokio::time::timeout(
+                t,
+                tokio::net::TcpStream::connect((self.host.as_str(), self.port)),
+            )
+            .await
+            {
                 Ok(r) => r.map_err(|e| down(e.to_string()))?,
                 Err(_) => return Err(silent("connection")),
             };
             tcp.set_nodelay(true).map_err(|e| down(e.to_string()))?;
             let stream = Box::new(Deadline::new(tcp, t));
             // Greeting, then EHLO: each read waits at most `t` (the Deadline socket).
-            match tokio::time::timeout(t * 2, AsyncSmtpConnection::connect_with_transport(stream, &hello)).await {
+            match tokio::time::timeout(t * 2, AsyncSmtpConnection::connect_with_transport(stream, &hello))
+                .await
+            {
                 Ok(r) => r.map_err(|e| down(text(&e)))?,
                 Err(_) => return Err(silent("greeting")),
             }

@@ -1,8 +1,8 @@
 //! The learners of a course, as compact rows for the tutoring centre's table.
 
+use super::lenient::LInt;
 use super::people::Scope;
 use super::{Pool, Result, Store, StoreError};
-use super::lenient::LInt;
 use crate::model::learner::LearnerRow;
 use crate::with_pool;
 

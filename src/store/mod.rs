@@ -132,10 +132,14 @@ pub enum StoreError {
     ReadOnly { label: String },
     /// The SQLite file was deleted or replaced since it was opened: a write would go to a
     /// file nobody will ever read again.
-    #[error("{label}: the database file was {what} while tutorat was running; nothing was saved (restart tutorat)")]
+    #[error(
+        "{label}: the database file was {what} while tutorat was running; nothing was saved (restart tutorat)"
+    )]
     Lost { label: String, what: &'static str },
     /// The schema is newer than this program knows.
-    #[error("{label} was made by a newer tutorat (schema version {found}, this one knows up to {known}); upgrade tutorat")]
+    #[error(
+        "{label} was made by a newer tutorat (schema version {found}, this one knows up to {known}); upgrade tutorat"
+    )]
     TooNew { label: String, found: i64, known: i64 },
     /// A username that is not in the database (the tutor would see nothing).
     #[error("{}", unknown_tutor(.username, .suggestion.as_deref()))]
@@ -147,7 +151,9 @@ fn unknown_tutor(username: &str, suggestion: Option<&str>) -> String {
         return "no tutor given: set --tutor USERNAME, [tutor] username or $USER".into();
     }
     match suggestion {
-        Some(s) => format!("tutor {username:?} is not in the database (usernames are case-sensitive: {s:?}?)"),
+        Some(s) => {
+            format!("tutor {username:?} is not in the database (usernames are case-sensitive: {s:?}?)")
+        }
         None => format!("tutor {username:?} is not in the database; use --tutor USERNAME"),
     }
 }
@@ -313,10 +319,9 @@ fn sqlite_read_only(path: &Path, timeout: Duration, immutable: bool) -> SqliteCo
 fn file_is_writable(path: &Path) -> bool {
     match std::fs::OpenOptions::new().write(true).open(path) {
         Ok(_) => true,
-        Err(e) => !matches!(
-            e.kind(),
-            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
-        ),
+        Err(e) => {
+            !matches!(e.kind(), std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem)
+        }
     }
 }
 
@@ -378,7 +383,8 @@ impl Store {
                 let pool = if read_only {
                     const PROBE: &str = "SELECT COUNT(*) FROM sqlite_master";
                     let shared = async {
-                        let pool = pool_opts().connect_with(sqlite_read_only(path, opts.timeout, false)).await?;
+                        let pool =
+                            pool_opts().connect_with(sqlite_read_only(path, opts.timeout, false)).await?;
                         sqlx::query_scalar::<_, i64>(PROBE).fetch_one(&pool).await.map(|_| pool)
                     };
                     match shared.await {

@@ -174,7 +174,8 @@ impl Store {
     /// Gives back a message this process claimed but stopped before transmitting (an
     /// interrupt): `queued` again, its try not counted, as if never claimed.
     pub async fn release_reminder(&self, id: i64, owner: &str, now: Ts) -> Result<bool> {
-        const SQL: &str = "UPDATE reminders SET status = 'queued', tries = CASE WHEN tries > 0 THEN tries - 1 ELSE 0 END,
+        const SQL: &str =
+            "UPDATE reminders SET status = 'queued', tries = CASE WHEN tries > 0 THEN tries - 1 ELSE 0 END,
                claimed_by = NULL, claimed_at = NULL, updated_at = $2
             WHERE id = $1 AND claimed_by = $3 AND status = 'sending'";
         let n = with_write!(self, |p| sqlx::query(SQL)
