@@ -54,7 +54,10 @@ async fn requeue(db: &support::TestDb) {
     .await;
 }
 
-fn statuses(rows: &[(i64, String, i64, Option<String>, Option<i64>)]) -> Vec<(&str, i64)> {
+/// (id, status, tries, error, next_try_at), as `support::remind::rows` reads them.
+type Row = (i64, String, i64, Option<String>, Option<i64>);
+
+fn statuses(rows: &[Row]) -> Vec<(&str, i64)> {
     rows.iter().map(|r| (r.1.as_str(), r.2)).collect()
 }
 

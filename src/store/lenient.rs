@@ -41,7 +41,9 @@ impl LInt {
 
     pub fn from_f64(f: f64) -> LInt {
         // 2^63 is exactly representable; anything from there up does not fit.
-        if f.is_finite() && f.fract() == 0.0 && f >= -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18
+        if f.is_finite()
+            && f.fract() == 0.0
+            && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f)
         {
             LInt { value: f as i64, bad: false }
         } else {

@@ -147,8 +147,9 @@ impl Store {
         lease_secs: i64,
         is_dead: impl Fn(&str) -> bool,
     ) -> Result<Vec<Option<i64>>> {
-        let rows: Vec<(i64, Option<String>, Option<Ts>, Option<i64>)> =
-            with_pool!(self, |p| sqlx::query_as(SENDING).fetch_all(p).await)?;
+        // (id, claimed_by, claimed_at, sender_id)
+        type Sending = (i64, Option<String>, Option<Ts>, Option<i64>);
+        let rows: Vec<Sending> = with_pool!(self, |p| sqlx::query_as(SENDING).fetch_all(p).await)?;
         let mut marked = Vec::new();
         for (id, owner, at, sender) in rows {
             let owner = owner.unwrap_or_default();
