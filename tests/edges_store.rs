@@ -69,6 +69,13 @@ both!(one_damaged_value_stays_in_its_row, |db| {
     } else {
         assert_eq!(sent, ["alice", "bruno"]);
     }
+    // The Relances tab, once bruno has a reminder: his line is there, flagged.
+    let mut fx = support::fixture::Fx::new(&db.store).await;
+    fx.reminder(w.enrolment("bruno"), w.tutor.person_id(), "never_accessed", "sent", now()).await;
+    fx.done().await;
+    let log = db.store.reminder_log(&w.tutor, None, 10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].damaged, sqlite);
     // The tutor's own record.
     assert!(!db.store.known_scope("mlefevre").await.unwrap().person.unwrap().damaged);
 });
