@@ -24,7 +24,7 @@ use tutorat::locale::{Lang, Locale};
 use tutorat::model::time::DisplayTz;
 use tutorat::store::generate::{BENCH_TUTOR, EPOCH, FORMAT, Sizes};
 use tutorat::store::people::Scope;
-use tutorat::store::{ConnectOptions, DbTarget, Store};
+use tutorat::store::{ConnectOptions, DbTarget, Pool, Store};
 use tutorat::tui::action::Action;
 use tutorat::tui::app::App;
 use tutorat::tui::scroll::ScrollBackend;
@@ -123,9 +123,9 @@ fn fx() -> &'static Fx {
             let big = CourseRef { id: c.id, shortname: c.shortname, fullname: c.fullname };
             const HEAVY: &str = "SELECT a.enrolment_id FROM attempts a JOIN enrolments e ON e.id = a.enrolment_id \
                                  WHERE e.course_id = $1 GROUP BY a.enrolment_id ORDER BY COUNT(*) DESC, 1 LIMIT 1";
-            let heavy = match &store {
-                Store::Sqlite(p) => sqlx::query_scalar(HEAVY).bind(big.id).fetch_one(p).await.unwrap(),
-                Store::Pg(_) => unreachable!("the benches run on SQLite"),
+            let heavy = match store.pool() {
+                Pool::Sqlite(p) => sqlx::query_scalar(HEAVY).bind(big.id).fetch_one(p).await.unwrap(),
+                Pool::Pg(_) => unreachable!("the benches run on SQLite"),
             };
             (store, scope, formations, big, heavy)
         });

@@ -284,6 +284,63 @@ pub fn read(path: &Path) -> Result<Config, ConfigError> {
     parse(&src, &shown)
 }
 
+impl Config {
+    /// Values that parse but cannot work: refused at start (exit code 2) rather than
+    /// silently replaced. The message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        let bad = |key: &str, why: String| Err(format!("{key}: {why}"));
+        let level = self.log.level.trim();
+        if !level.split(',').all(log_directive) || tracing_subscriber::EnvFilter::try_new(level).is_err() {
+            return bad(
+                "[log] level",
+                format!("{:?} is not a log filter; use error, warn, info, debug or trace", self.log.level),
+            );
+        }
+        if self.database.max_connections == 0 {
+            return bad("[database] max_connections", "must be at least 1".into());
+        }
+        if self.database.timeout_secs == 0 {
+            return bad("[database] timeout_secs", "must be at least 1 second".into());
+        }
+        let r = &self.reminders;
+        if r.min_interval_hours < 0 {
+            return bad(
+                "[reminders] min_interval_hours",
+                format!("{} is negative; use 0 or more", r.min_interval_hours),
+            );
+        }
+        if r.max_tries < 1 {
+            return bad("[reminders] max_tries", format!("{} is less than 1", r.max_tries));
+        }
+        if let Some(b) = r.backoff_secs.iter().find(|b| **b < 0) {
+            return bad("[reminders] backoff_secs", format!("{b} is negative"));
+        }
+        if r.lease_secs < 1 {
+            return bad("[reminders] lease_secs", format!("{} is less than 1 second", r.lease_secs));
+        }
+        if self.smtp.timeout_secs == 0 {
+            return bad("[smtp] timeout_secs", "must be at least 1 second".into());
+        }
+        Ok(())
+    }
+}
+
+/// One directive of a log filter: a level, or `target=level` (a module path such as
+/// `tutorat::store`, optionally with a `[span]`). `tracing` itself takes any word as a
+/// target (`loud!!` would silently log nothing), so the shape is checked here.
+fn log_directive(d: &str) -> bool {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    let is_level = |l: &str| LEVELS.iter().any(|v| v.eq_ignore_ascii_case(l.trim()));
+    let is_target = |t: &str| {
+        let path = t.split('[').next().unwrap_or("");
+        !path.is_empty() && path.chars().all(|c| c.is_ascii_alphanumeric() || "_:-.".contains(c))
+    };
+    match d.trim().rsplit_once('=') {
+        Some((target, level)) => is_target(target.trim()) && is_level(level),
+        None => is_level(d) || is_target(d.trim()),
+    }
+}
+
 pub fn user_config_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "tutorat").map(|d| d.config_dir().join("config.toml"))
 }
@@ -347,6 +404,21 @@ mod tests {
     fn syntax_error_names_line() {
         let err = parse("[tutor]\nusername = \"abc\n", "c.toml").unwrap_err().to_string();
         assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn values_that_cannot_work_are_refused() {
+        assert_eq!(Config::default().validate(), Ok(()));
+        let mut c = Config::default();
+        c.log.level = "loud!!".into();
+        assert!(c.validate().unwrap_err().starts_with("[log] level: \"loud!!\""));
+        c.log.level = "tutorat=debug,sqlx=warn".into();
+        assert_eq!(c.validate(), Ok(()));
+        c.reminders.min_interval_hours = -1;
+        assert!(c.validate().unwrap_err().starts_with("[reminders] min_interval_hours: -1"));
+        c.reminders.min_interval_hours = 0;
+        c.smtp.timeout_secs = 0;
+        assert!(c.validate().unwrap_err().starts_with("[smtp] timeout_secs"));
     }
 
     #[test]

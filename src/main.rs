@@ -6,9 +6,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tutorat::cli::generate::Interrupted;
+use tutorat::cli::signals;
 use tutorat::cli::start::{self, Env, UserError};
 use tutorat::cli::{Args, Command};
 use tutorat::locale::Locale;
+use tutorat::store::StoreError;
 use tutorat::tui::app::App;
 use tutorat::tui::frame::Level;
 use tutorat::tui::remind_tasks::TaskCtx;
@@ -23,24 +25,33 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(args)) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            if let Some(i) = e.downcast_ref::<Interrupted>() {
-                eprintln!("tutorat: {i}");
-                return ExitCode::from(130);
-            }
-            match e.downcast_ref::<UserError>() {
-                Some(u) => eprintln!("tutorat: {u}"),
-                None => eprintln!("tutorat: {e:?}"),
-            }
-            if e.downcast_ref::<UserError>().is_some() { ExitCode::from(2) } else { ExitCode::from(1) }
-        }
+    let code = match runtime.block_on(run(args)) {
+        Ok(code) => code,
+        Err(e) => exit_code(&e),
+    };
+    // A task still blocked (a database that does not answer) must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    ExitCode::from(code)
+}
+
+/// Prints a failed command's error as one line on stderr and chooses the exit code: 2 for
+/// what the user can fix (usage, configuration, unknown tutor, database refused), 130
+/// when interrupted, 1 for anything else; a closed pipe is not an error.
+fn exit_code(e: &color_eyre::Report) -> u8 {
+    if signals::is_broken_pipe(e) {
+        return 0;
     }
+    if let Some(i) = e.downcast_ref::<Interrupted>() {
+        eprintln!("tutorat: {i}");
+        return 130;
+    }
+    eprintln!("tutorat: {}", signals::one_line(e));
+    let user = e.downcast_ref::<UserError>().is_some()
+        || e.downcast_ref::<StoreError>().is_some_and(StoreError::is_user_error);
+    if user { 2 } else { 1 }
 }
 
 async fn run(args: Args) -> color_eyre::Result<u8> {
-    let now = chrono::Utc::now().timestamp();
     if matches!(args.command, Some(Command::Generate(_))) {
         // Never the configured (real) database by default, never the demo's.
         if args.demo {
@@ -51,8 +62,27 @@ async fn run(args: Args) -> color_eyre::Result<u8> {
             return Err(UserError(msg.into()).into());
         }
     }
-    let p = start::prepare(&args, &Env::real(), now).await?;
-    let _log = start::init_logging(&p.config);
+    let env = Env::real();
+    let (config, source) = start::load_config(&args, &env)?;
+    // Logging first, so that every later error is in the log too.
+    let _log = start::init_logging(&config)?;
+    let res = run_command(args, &env, config, source).await;
+    if let Err(e) = &res
+        && !signals::is_broken_pipe(e)
+    {
+        tracing::error!(error = %signals::one_line(e), "command failed");
+    }
+    res
+}
+
+async fn run_command(
+    args: Args,
+    env: &Env,
+    config: tutorat::config::Config,
+    source: tutorat::config::ConfigSource,
+) -> color_eyre::Result<u8> {
+    let now = chrono::Utc::now().timestamp();
+    let p = start::prepare_with(&args, env, config, source, now).await?;
     tracing::info!(db = %p.target.label(), tutor = %p.scope.username, "starting");
     match args.command {
         Some(Command::Migrate) => {
@@ -61,7 +91,8 @@ async fn run(args: Args) -> color_eyre::Result<u8> {
             Ok(0)
         }
         Some(Command::Remind(ref r)) => {
-            let code = tutorat::cli::remind::run(&p, r, now).await;
+            let mut out = std::io::stdout().lock();
+            let code = tutorat::cli::remind::run(&p, r, now, &mut out).await;
             p.store.close().await;
             code
         }

@@ -2,6 +2,7 @@
 
 pub mod generate;
 pub mod remind;
+pub mod signals;
 pub mod start;
 pub mod triage;
 

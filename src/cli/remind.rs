@@ -7,11 +7,13 @@
 //! reminders failed, will be retried, are uncertain, or were left queued by an interrupt;
 //! 1 anything else (the database went away, …).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 use serde_json::{Value as Json, json};
 
+use super::generate::Interrupted;
 use super::start::{Prepared, UserError};
 use crate::locale::Locale;
 use crate::model::{EnrolmentStatus, Ts};
@@ -127,59 +129,93 @@ fn plan_json(plan: &Plan, loc: &Locale, rem: &Reminders) -> (Json, Json) {
     (Json::Array(to), Json::Array(skipped))
 }
 
+/// The learners someone else reminded between the plan and the queueing (another tutor,
+/// another run: the queueing transaction checks again) are skipped, with the reason, not
+/// listed as recipients of a message that was never queued.
+pub fn settle(
+    plan: &mut Plan,
+    skipped_now: Vec<(crate::reminders::Recipient, crate::reminders::SkipReason)>,
+) {
+    for (r, why) in skipped_now {
+        plan.send.retain(|s| s.enrolment_id != r.enrolment_id);
+        plan.skipped.push((r, why));
+    }
+}
+
 fn print_text(
+    out: &mut dyn Write,
     plan: Option<&Plan>,
     preview: Option<&Rendered>,
     s: Option<&Summary>,
     loc: &Locale,
     rem: &Reminders,
-) {
+) -> std::io::Result<()> {
     if let Some(plan) = plan {
-        println!("To remind: {}   skipped: {}", plan.send.len(), plan.skipped.len());
+        writeln!(out, "To remind: {}   skipped: {}", plan.send.len(), plan.skipped.len())?;
         for r in &plan.send {
             let forced = if r.recently_reminded.is_some() { "  (forced)" } else { "" };
-            println!("  {} <{}>{forced}", clean(&r.name), clean(r.email.as_deref().unwrap_or("")));
+            writeln!(out, "  {} <{}>{forced}", clean(&r.name), clean(r.email.as_deref().unwrap_or("")))?;
         }
         for (r, why) in &plan.skipped {
-            println!("  skipped {}: {}", clean(&r.name), why.describe(loc, rem.settings.tz));
+            writeln!(out, "  skipped {}: {}", clean(&r.name), why.describe(loc, rem.settings.tz))?;
         }
     }
     if let Some(m) = preview {
-        println!(
+        writeln!(
+            out,
             "\nSubject: {}\n\n{}",
             clean(&m.subject),
             m.body.lines().map(clean).collect::<Vec<_>>().join("\n")
-        );
+        )?;
     }
     if let Some(s) = s {
-        println!(
-            "sent {}, skipped {}, failed {}, will retry {}, uncertain {}{}",
-            s.sent,
-            s.skipped,
-            s.failed,
-            s.will_retry,
-            s.uncertain,
-            if s.cancelled {
-                format!(", interrupted with {} still queued", s.remaining)
-            } else {
-                String::new()
-            }
-        );
+        let stop = if let Some(why) = &s.server_down {
+            format!(", {}", loc.tf("edges.server_down", &[("n", &s.remaining), ("error", &clean(why))]))
+        } else if s.cancelled {
+            format!(", interrupted with {} still queued", s.remaining)
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "sent {}, skipped {}, failed {}, will retry {}, uncertain {}{stop}",
+            s.sent, s.skipped, s.failed, s.will_retry, s.uncertain,
+        )?;
         if s.uncertain > 0 {
-            println!("{}", loc.t("reminders.uncertain_hint"));
+            writeln!(out, "{}", loc.t("reminders.uncertain_hint"))?;
         }
+    }
+    Ok(())
+}
+
+/// Writes the report; a reader that went away (`| head`) is not an error: the work is
+/// done and its exit code stands.
+fn emit(res: std::io::Result<()>) -> color_eyre::Result<()> {
+    match res {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }
 
-pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts) -> color_eyre::Result<u8> {
+fn json_out(out: &mut dyn Write, report: &Json) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    writeln!(out)
+}
+
+pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts, out: &mut dyn Write) -> color_eyre::Result<u8> {
     let loc = Locale::new(p.lang);
-    if p.scope.person.is_none() {
-        return Err(UserError(format!(
-            "tutor {:?} is not in the database; use --tutor USERNAME",
-            p.scope.username
-        ))
-        .into());
+    if !p.scope.is_known() {
+        // prepare() already refuses an unknown tutor; this keeps the rule for any caller.
+        let e = p.store.known_scope(&p.scope.username).await.err();
+        return Err(UserError(e.map(|e| e.to_string()).unwrap_or_default()).into());
     }
+    if !a.dry_run {
+        // Refused up front: nothing is planned for a database that cannot take it.
+        p.store.check_writable().map_err(|e| UserError(e.to_string()))?;
+    }
+    // SIGINT, SIGTERM, SIGHUP: the sending stops at once, what is left stays queued.
+    let cancel = CancelToken::new();
+    super::signals::cancel_on_signals(cancel.clone())?;
     let rem = Reminders::from_config(&p.config, p.lang).map_err(|e| UserError(e.to_string()))?;
     let transport =
         Transport::from_config(&p.config, p.demo, p.data_dir.as_deref(), &|k| std::env::var(k).ok())
@@ -207,7 +243,7 @@ pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts) -> color_eyre::Result<u8
         })?;
         let ids = select(p, a, course_id, &short).await?;
         let req = PlanRequest { enrolment_ids: ids, force: a.force, kind: Kind::for_template(&template) };
-        let pl = rem.plan(&p.store, &p.scope, &req, now).await.map_err(user)?;
+        let mut pl = rem.plan(&p.store, &p.scope, &req, now).await.map_err(user)?;
         let attachments: Vec<Attachment> = a
             .attach
             .iter()
@@ -220,18 +256,21 @@ pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts) -> color_eyre::Result<u8
             Some(r) => Some(rem.preview(&p.scope, r, &compose, now).map_err(|e| UserError(e.to_string()))?),
             None => None,
         };
-        let (to, skipped) = plan_json(&pl, &loc, &rem);
-        report["recipients"] = to;
-        report["skipped"] = skipped;
         report["preview"] = json!(preview);
         report["copy_to"] = json!(pl.copy_to);
         if a.dry_run {
-            if a.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+            let (to, skipped) = plan_json(&pl, &loc, &rem);
+            report["recipients"] = to;
+            report["skipped"] = skipped;
+            emit(if a.json {
+                json_out(out, &report)
             } else {
-                print_text(Some(&pl), preview.as_ref(), None, &loc, &rem);
-            }
+                print_text(out, Some(&pl), preview.as_ref(), None, &loc, &rem)
+            })?;
             return Ok(EXIT_OK);
+        }
+        if cancel.is_cancelled() {
+            return Err(Interrupted("stopped before anything was queued".into()).into());
         }
         if !pl.send.is_empty() {
             let q = rem.enqueue(&p.store, &p.scope, &pl, &compose, now).await.map_err(user)?;
@@ -239,20 +278,21 @@ pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts) -> color_eyre::Result<u8
             report["batch_id"] = json!(q.batch_id);
             report["queued"] = json!(q.queued);
             report["copy_queued"] = json!(q.copy);
+            settle(&mut pl, q.skipped_now);
         }
+        let (to, skipped) = plan_json(&pl, &loc, &rem);
+        report["recipients"] = to;
+        report["skipped"] = skipped;
         plan = Some(pl);
     }
-    let cancel = CancelToken::new();
-    let c = cancel.clone();
-    // Ctrl-C or a hang-up stops between two messages; what is left stays queued.
-    tokio::spawn(async move {
-        let _ = tokio::signal::ctrl_c().await;
-        c.cancel();
-    });
     let identity = rem.identity(&p.scope);
     let mut s =
         dispatch(&p.store, &transport, &p.scope, &identity, &rem.dispatch_options(), |_| {}, &cancel).await?;
-    transport.shutdown().await;
+    if s.stopped_early() {
+        transport.close_now().await;
+    } else {
+        transport.shutdown().await;
+    }
     s.skipped = plan.as_ref().map(|pl| pl.skipped.len()).unwrap_or(0);
     // "skipped" stays the list of skipped learners (its length is the count).
     for (k, v) in [
@@ -265,12 +305,14 @@ pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts) -> color_eyre::Result<u8
     ] {
         report[k] = json!(v);
     }
+    report["interrupted"] = json!(s.cancelled);
+    report["server_down"] = json!(s.server_down);
     report["elapsed_ms"] = json!(s.elapsed_ms);
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    emit(if a.json {
+        json_out(out, &report)
     } else {
-        print_text(plan.as_ref(), None, Some(&s), &loc, &rem);
-    }
-    let attention = s.failed + s.will_retry + s.uncertain + s.remaining > 0 || s.cancelled;
+        print_text(out, plan.as_ref(), None, Some(&s), &loc, &rem)
+    })?;
+    let attention = s.failed + s.will_retry + s.uncertain + s.remaining > 0 || s.stopped_early();
     Ok(if attention { EXIT_ATTENTION } else { EXIT_OK })
 }

@@ -7,10 +7,10 @@ use crate::config::{self, Config, ConfigSource};
 use crate::locale::{Lang, Locale};
 use crate::model::time::DisplayTz;
 use crate::store::people::Scope;
-use crate::store::{ConnectOptions, DbTarget, Store, demo};
+use crate::store::{ConnectOptions, DbTarget, Schema, Store, demo};
 use crate::tui::theme::Theme;
 
-use super::Args;
+use super::{Args, Command};
 
 /// A problem the user can fix; printed as one line, exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -94,18 +94,21 @@ fn demo_path(env: &Env) -> Result<PathBuf, UserError> {
 /// Where the database is: --db, else (not for the demo) DATABASE_URL, then the config, then
 /// the default file in the data directory.
 pub fn resolve_target(args: &Args, cfg: &Config, env: &Env) -> Result<DbTarget, UserError> {
+    let parse = |url: &str, origin: &str| {
+        DbTarget::try_parse(url).map_err(|e| UserError(format!("{e} (in {origin})")))
+    };
     if let Some(url) = &args.db {
-        return Ok(DbTarget::parse(url));
+        return parse(url, "--db");
     }
     if args.demo {
         // The demo never lands in the configured (real) database by accident.
         return Ok(DbTarget::Sqlite(demo_path(env)?));
     }
     if let Some(url) = env.var("DATABASE_URL") {
-        return Ok(DbTarget::parse(&url));
+        return parse(&url, "DATABASE_URL");
     }
     if !cfg.database.url.trim().is_empty() {
-        return Ok(DbTarget::parse(&cfg.database.url));
+        return parse(&cfg.database.url, "[database] url");
     }
     let dir = env
         .data_dir
@@ -127,22 +130,61 @@ fn remove_sqlite_files(path: &Path) -> Result<(), UserError> {
     Ok(())
 }
 
-pub async fn open_store(target: &DbTarget, cfg: &Config) -> Result<Store, UserError> {
+/// Opens the database and brings its schema up to date. `create`: the dashboard, `migrate`
+/// and `generate` may create a SQLite file and the schema; the other commands only use an
+/// existing tutorat database, so that a typo in `--db` is an error, not a new empty file.
+pub async fn open_store(target: &DbTarget, cfg: &Config, create: bool) -> Result<Store, UserError> {
     let opts = ConnectOptions {
         max_connections: cfg.database.max_connections,
         timeout: std::time::Duration::from_secs(cfg.database.timeout_secs.max(1)),
+        create,
+        read_only: false,
     };
     let store = Store::connect(target, &opts).await?;
+    if !create && store.schema_state().await? == Schema::Absent {
+        return Err(UserError(format!(
+            "{} is not a tutorat database (no schema); check --db, or create it with `tutorat migrate`",
+            target.label()
+        )));
+    }
     store.migrate(&target.label()).await?;
     Ok(store)
 }
 
-pub async fn prepare(args: &Args, env: &Env, now: i64) -> Result<Prepared, UserError> {
-    let (config, config_source) = config::load(
+/// The configuration, read and checked (before anything else, logging included).
+pub fn load_config(args: &Args, env: &Env) -> Result<(Config, ConfigSource), UserError> {
+    let (config, source) = config::load(
         args.config.as_deref(),
         env.var("TUTORAT_CONFIG").map(PathBuf::from),
         env.user_config.clone(),
     )?;
+    let shown = source.path().map(|p| p.display().to_string()).unwrap_or_else(|| "the defaults".into());
+    config.validate().map_err(|e| UserError(format!("config file {shown}: {e}")))?;
+    Ok((config, source))
+}
+
+/// Whether the command may create a database (file and schema).
+pub fn creates_database(command: Option<&Command>) -> bool {
+    matches!(command, None | Some(Command::Migrate) | Some(Command::Generate(_)))
+}
+
+/// Whether the command acts as a tutor (an unknown one is then an error).
+fn needs_tutor(command: Option<&Command>) -> bool {
+    matches!(command, Some(Command::Triage { .. }) | Some(Command::Remind(_)))
+}
+
+pub async fn prepare(args: &Args, env: &Env, now: i64) -> Result<Prepared, UserError> {
+    let (config, source) = load_config(args, env)?;
+    prepare_with(args, env, config, source, now).await
+}
+
+pub async fn prepare_with(
+    args: &Args,
+    env: &Env,
+    config: Config,
+    config_source: ConfigSource,
+    now: i64,
+) -> Result<Prepared, UserError> {
     let lang = resolve_lang(args, &config, env)?;
     let tz = DisplayTz::parse(&config.display.timezone).ok_or_else(|| {
         UserError(format!(
@@ -156,9 +198,13 @@ pub async fn prepare(args: &Args, env: &Env, now: i64) -> Result<Prepared, UserE
     if let (true, DbTarget::Sqlite(p)) = (args.reset, &target) {
         remove_sqlite_files(p)?;
     }
-    let store = open_store(&target, &config).await?;
+    let store = open_store(&target, &config, args.demo || creates_database(args.command.as_ref())).await?;
     let loc = Locale::new(lang);
     let mut notice = None;
+    if store.is_read_only() {
+        tracing::warn!(db = %target.label(), "database opened read-only");
+        notice = Some(loc.tf("edges.read_only", &[("db", &target.label())]));
+    }
     if args.demo {
         if args.reset && matches!(target, DbTarget::Postgres(_)) {
             if !store.is_empty().await? && !demo::is_demo(&store).await? {
@@ -188,7 +234,11 @@ pub async fn prepare(args: &Args, env: &Env, now: i64) -> Result<Prepared, UserE
         (None, false) if !config.tutor.username.trim().is_empty() => config.tutor.username.trim().to_string(),
         (None, false) => env.var("USER").or_else(|| env.var("LOGNAME")).unwrap_or_default(),
     };
-    let scope = store.scope_for(&username).await?;
+    let scope = if needs_tutor(args.command.as_ref()) {
+        store.known_scope(&username).await?
+    } else {
+        store.scope_for(&username).await?
+    };
     Ok(Prepared {
         config,
         config_source,
@@ -205,22 +255,44 @@ pub async fn prepare(args: &Args, env: &Env, now: i64) -> Result<Prepared, UserE
 }
 
 /// Logs to a file (never to the terminal while the UI is up). Returns the guard that must
-/// live as long as the program, or `None` when no log file can be opened.
-pub fn init_logging(cfg: &Config) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let path = if cfg.log.file.trim().is_empty() {
-        directories::ProjectDirs::from("", "", "tutorat")
-            .map(|d| d.state_dir().unwrap_or(d.data_dir()).join("tutorat.log"))?
+/// live as long as the program. A log file named in the configuration that cannot be
+/// opened (a missing directory, no permission) is an error: logging is never silently
+/// lost. The default file's directories are created; if even that fails, `None`.
+pub fn init_logging(cfg: &Config) -> Result<Option<tracing_appender::non_blocking::WorkerGuard>, UserError> {
+    let configured = cfg.log.file.trim();
+    let path = if configured.is_empty() {
+        let Some(p) = directories::ProjectDirs::from("", "", "tutorat")
+            .map(|d| d.state_dir().unwrap_or(d.data_dir()).join("tutorat.log"))
+        else {
+            return Ok(None);
+        };
+        match p.parent().map(std::fs::create_dir_all) {
+            Some(Ok(())) => p,
+            _ => return Ok(None),
+        }
     } else {
-        PathBuf::from(cfg.log.file.trim())
+        PathBuf::from(configured)
     };
-    let dir = path.parent()?;
-    std::fs::create_dir_all(dir).ok()?;
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
+    let file = match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+        Ok(f) => f,
+        Err(_) if configured.is_empty() => return Ok(None),
+        Err(e) => {
+            let why = match path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+                Some(d) => format!("directory {} does not exist", d.display()),
+                None => e.to_string(),
+            };
+            return Err(UserError(format!(
+                "cannot open the log file {} ([log] file): {why}",
+                path.display()
+            )));
+        }
+    };
     let (writer, guard) = tracing_appender::non_blocking(file);
+    // The level was checked with the rest of the configuration (Config::validate).
     let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log.level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init();
-    Some(guard)
+    Ok(Some(guard))
 }
 
 /// What the dashboard needs to send reminders. A broken reminder configuration does not

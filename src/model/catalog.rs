@@ -15,7 +15,7 @@ pub struct Category {
 }
 
 /// One tutored course with the counts the course list shows.
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CourseSummary {
     pub id: i64,
     pub category_id: Option<i64>,
@@ -31,6 +31,8 @@ pub struct CourseSummary {
     /// Sum over learners of lessons done, each clamped into 0..=lessons_total.
     pub done_sum: i64,
     pub time_sum: i64,
+    /// A name could not be read as stored (not valid UTF-8: shown with `�`).
+    pub damaged: bool,
 }
 
 impl CourseSummary {
@@ -214,6 +216,7 @@ mod tests {
             completed: 0,
             done_sum: 0,
             time_sum: 0,
+            damaged: false,
         }
     }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{EnrolmentKind, EnrolmentStatus, Ts, progress};
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LearnerRow {
     pub enrolment_id: i64,
     pub person_id: i64,
@@ -28,6 +28,9 @@ pub struct LearnerRow {
     pub missions_to_grade: i64,
     /// Observation lessons already assessed for this learner.
     pub observations_done: i64,
+    /// A stored value could not be read as such (text not valid UTF-8, shown with `�`; a
+    /// number out of range, read as 0): the row is shown, flagged, not trusted.
+    pub damaged: bool,
 }
 
 impl LearnerRow {
@@ -56,6 +59,9 @@ impl LearnerRow {
 
     /// Whether the stored figures are impossible and should be flagged rather than trusted.
     pub fn is_inconsistent(&self, lessons_total: i64) -> bool {
-        self.progress(lessons_total).is_none() || self.time_spent < 0 || self.lessons_started < 0
+        self.damaged
+            || self.progress(lessons_total).is_none()
+            || self.time_spent < 0
+            || self.lessons_started < 0
     }
 }

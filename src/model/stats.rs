@@ -177,8 +177,13 @@ pub enum Invalid {
     DateNotReal,
     DateInGap,
     DateFuture,
+    /// Before [`EARLIEST_DATE`]: a typo (0001-01-01), not when a lesson was done.
+    DateTooOld,
     Duration(duration::DurationError),
-    TooLong { len: usize, max: usize },
+    TooLong {
+        len: usize,
+        max: usize,
+    },
     ControlChars,
 }
 
@@ -191,6 +196,7 @@ impl Invalid {
             Invalid::DateNotReal => "validation.date_not_real",
             Invalid::DateInGap => "validation.date_gap",
             Invalid::DateFuture => "validation.date_future",
+            Invalid::DateTooOld => "edges.date_too_old",
             Invalid::Duration(e) => e.key(),
             Invalid::TooLong { .. } => "validation.too_long",
             Invalid::ControlChars => "validation.control_chars",
@@ -238,6 +244,9 @@ pub fn format_date(ts: Option<Ts>, lang: Lang, tz: DisplayTz) -> String {
     ts.and_then(|t| tz.naive(t)).map(|d| d.format(date_pattern(lang)).to_string()).unwrap_or_default()
 }
 
+/// 2000-01-01 00:00 UTC: no e-learning status predates it; an earlier date is a typo.
+pub const EARLIEST_DATE: Ts = 946_684_800;
+
 /// A status date typed in local time; empty for none. Refuses dates that do not exist
 /// (31/02), that fall in a daylight-saving gap, and dates more than a minute in the future.
 pub fn parse_date(input: &str, lang: Lang, tz: DisplayTz, now: Ts) -> Result<Option<Ts>, Invalid> {
@@ -260,6 +269,9 @@ pub fn parse_date(input: &str, lang: Lang, tz: DisplayTz, now: Ts) -> Result<Opt
     let ts = tz.from_naive(naive).ok_or(Invalid::DateInGap)?;
     if ts > now + 60 {
         return Err(Invalid::DateFuture);
+    }
+    if ts < EARLIEST_DATE {
+        return Err(Invalid::DateTooOld);
     }
     Ok(Some(ts))
 }
@@ -337,6 +349,13 @@ mod tests {
         assert_eq!(parse_date("30/03/2025 02:30", Lang::Fr, tz, NOW), Err(Invalid::DateInGap));
         assert_eq!(parse_date("22/11/2025 10:47", Lang::Fr, tz, NOW), Ok(Some(NOW + 20)));
         assert_eq!(parse_date("22/11/2025 10:49", Lang::Fr, tz, NOW), Err(Invalid::DateFuture));
+        assert_eq!(parse_date("0001-01-01 00:00", Lang::En, tz, NOW), Err(Invalid::DateTooOld));
+        assert_eq!(parse_date("01/01/0001 00:00", Lang::Fr, tz, NOW), Err(Invalid::DateTooOld));
+        assert_eq!(
+            parse_date("31/12/1999 23:59", Lang::Fr, DisplayTz::parse("UTC").unwrap(), NOW),
+            Err(Invalid::DateTooOld)
+        );
+        assert!(parse_date("01/01/2000 01:00", Lang::Fr, tz, NOW).is_ok());
         // What is shown is what parses back.
         let shown = format_date(Some(1_704_656_160), Lang::Fr, tz);
         assert_eq!(shown, "07/01/2024 20:36");

@@ -178,6 +178,7 @@ impl Reminders {
             lastname: scope.username.clone(),
             email: None,
             is_admin: false,
+            damaged: false,
         })
     }
 

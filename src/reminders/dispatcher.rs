@@ -33,7 +33,13 @@ pub struct DispatchOptions {
     pub lease_secs: i64,
     /// Only this batch (the sending the dialog just queued); `None`: everything due.
     pub batch: Option<String>,
+    /// The server unreachable (no connection, no greeting) for this many messages in a
+    /// row stops the dispatch: the rest stays queued for a later run.
+    pub max_unreachable: usize,
 }
+
+/// Messages in a row for which the server could not be reached before a dispatch gives up.
+pub const MAX_UNREACHABLE: usize = 3;
 
 /// Reported after each message.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -56,14 +62,26 @@ pub struct Summary {
     pub will_retry: usize,
     /// From the plan (the caller fills it in).
     pub skipped: usize,
-    /// Still queued because the run was cancelled.
+    /// Still queued because the run stopped early (cancelled, or the server is down).
     pub remaining: usize,
     /// Interrupted sends found and marked uncertain by this run (any sender's).
     pub recovered: usize,
-    /// This sender's reminders waiting for the tutor to confirm or resend.
+    /// This sender's reminders this run made uncertain (no answer after the message, or
+    /// found interrupted): the tutor confirms or resends them. Older ones are not counted.
     pub uncertain: usize,
+    /// Stopped by its [`CancelToken`].
     pub cancelled: bool,
+    /// Stopped because the server could not be reached for
+    /// [`DispatchOptions::max_unreachable`] messages in a row: the last error.
+    pub server_down: Option<String>,
     pub elapsed_ms: u64,
+}
+
+impl Summary {
+    /// The run stopped before sending everything due.
+    pub fn stopped_early(&self) -> bool {
+        self.cancelled || self.server_down.is_some()
+    }
 }
 
 /// `host:pid:nonce` of this process, written in every claim it makes.
@@ -113,8 +131,10 @@ fn now() -> Ts {
     chrono::Utc::now().timestamp()
 }
 
-/// Sends what this sender has due, reporting after each message, until nothing is due or
-/// `cancel` is set (checked between messages). Safe to run in several processes at once.
+/// Sends what this sender has due, reporting after each message, until nothing is due,
+/// `cancel` is set (it stops the message in flight at once: not yet transmitted, it goes
+/// back to the queue; transmitted, it is `uncertain`), or the server could not be reached
+/// for `opts.max_unreachable` messages in a row. Safe to run in several processes at once.
 pub async fn dispatch<F: FnMut(&Progress) + Send>(
     store: &Store,
     transport: &Transport,
@@ -127,10 +147,13 @@ pub async fn dispatch<F: FnMut(&Progress) + Send>(
     let started = Instant::now();
     let sender = scope.person.as_ref().ok_or_else(|| RemindError::NoSender(scope.username.clone()))?;
     let owner = process_owner();
+    let recovered = store.recover_interrupted_sends(now(), opts.lease_secs, owner_is_dead).await?;
     let mut summary = Summary {
-        recovered: store.recover_interrupted(now(), opts.lease_secs, owner_is_dead).await?,
+        recovered: recovered.len(),
+        uncertain: recovered.iter().filter(|s| **s == Some(sender.id)).count(),
         ..Summary::default()
     };
+    let mut unreachable_in_a_row = 0;
     let mut p = Progress::default();
     let mut seen: HashSet<i64> = HashSet::new();
     let mut attachments: HashMap<String, Vec<StoredAttachment>> = HashMap::new();
@@ -167,10 +190,26 @@ pub async fn dispatch<F: FnMut(&Progress) + Send>(
             let files: &[StoredAttachment] =
                 out.batch_id.as_ref().and_then(|b| attachments.get(b)).map(Vec::as_slice).unwrap_or(&[]);
             let result = match message::build(&out, identity, files) {
-                Ok(m) => transport.send(&m, &out.message_id, out.created_at).await,
+                Ok(m) => transport.send_or_stop(&m, &out.message_id, out.created_at, cancel).await,
                 Err(e) => Err(super::SendError::Permanent(format!("cannot build the message: {e}"))),
             };
+            let mut down = None;
+            unreachable_in_a_row = match &result {
+                Err(super::SendError::Unreachable(e)) => {
+                    down = Some(e.clone());
+                    unreachable_in_a_row + 1
+                }
+                Err(super::SendError::Interrupted) => unreachable_in_a_row,
+                _ => 0,
+            };
             match result {
+                Err(super::SendError::Interrupted) => {
+                    // Nothing left: as if never claimed, and the run stops here.
+                    store.release_reminder(out.id, owner, now()).await?;
+                    summary.cancelled = true;
+                    summary.remaining = due.len() - i;
+                    break 'passes;
+                }
                 Ok(()) => {
                     store.mark_reminder_sent(out.id, owner, now()).await?;
                     summary.sent += 1;
@@ -179,6 +218,7 @@ pub async fn dispatch<F: FnMut(&Progress) + Send>(
                 Err(super::SendError::Uncertain(e)) => {
                     tracing::warn!(id = out.id, error = %e, "reminder may or may not have left");
                     store.mark_reminder_uncertain(out.id, owner, &e, now()).await?;
+                    summary.uncertain += 1;
                     p.failed += 1;
                 }
                 Err(e) => {
@@ -197,14 +237,25 @@ pub async fn dispatch<F: FnMut(&Progress) + Send>(
             p.done += 1;
             p.last = Some(out.recipient.clone());
             progress(&p);
+            if let Some(last) = down.filter(|_| unreachable_in_a_row >= opts.max_unreachable.max(1))
+                && i + 1 < due.len()
+            {
+                tracing::warn!(failures = unreachable_in_a_row, error = %last, "server unreachable: dispatch stopped");
+                summary.server_down = Some(last);
+                summary.remaining = due.len() - i - 1;
+                break 'passes;
+            }
+            if cancel.is_cancelled() && i + 1 < due.len() {
+                summary.cancelled = true;
+                summary.remaining = due.len() - i - 1;
+                break 'passes;
+            }
         }
         if opts.batch.is_some() {
             // A batch is queued whole in one transaction: nothing can join it later.
             break;
         }
     }
-    let counts = store.reminder_counts(sender.id, None).await?;
-    summary.uncertain = counts.get("uncertain").copied().unwrap_or(0) as usize;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     tracing::info!(sent = summary.sent, failed = summary.failed, will_retry = summary.will_retry,
         uncertain = summary.uncertain, elapsed_ms = summary.elapsed_ms, transport = %transport.describe(),
@@ -240,7 +291,13 @@ mod tests {
 
     #[test]
     fn backoff_steps_then_repeats() {
-        let o = DispatchOptions { max_tries: 5, backoff_secs: vec![60, 300], lease_secs: 600, batch: None };
+        let o = DispatchOptions {
+            max_tries: 5,
+            backoff_secs: vec![60, 300],
+            lease_secs: 600,
+            batch: None,
+            max_unreachable: MAX_UNREACHABLE,
+        };
         assert_eq!([1, 2, 3, 9].map(|t| backoff(&o, t)), [60, 300, 300, 300]);
     }
 

@@ -23,7 +23,6 @@ pub mod transport;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
@@ -104,10 +103,18 @@ impl Status {
     }
 }
 
-/// Stops a dispatch between two messages (never in the middle of one, which would make it
-/// uncertain). Cheap to clone; all clones share the flag.
-#[derive(Clone, Debug, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
+/// Stops a dispatch from outside (Ctrl-C, a signal, the dashboard's `X` or `q`). The
+/// dispatch stops at once: a message not yet transmitted goes back to the queue as it was;
+/// one whose text was already on its way becomes `uncertain` (it may have arrived). Cheap
+/// to clone; all clones share the switch, and [`CancelToken::cancelled`] wakes every waiter.
+#[derive(Clone, Debug)]
+pub struct CancelToken(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Default for CancelToken {
+    fn default() -> Self {
+        CancelToken(Arc::new(tokio::sync::watch::Sender::new(false)))
+    }
+}
 
 impl CancelToken {
     pub fn new() -> Self {
@@ -115,11 +122,17 @@ impl CancelToken {
     }
 
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.send_replace(true);
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        *self.0.borrow()
+    }
+
+    /// Completes once [`CancelToken::cancel`] was called (at once if it already was).
+    pub async fn cancelled(&self) {
+        let mut rx = self.0.subscribe();
+        let _ = rx.wait_for(|c| *c).await;
     }
 }
 
@@ -210,6 +223,7 @@ impl Reminders {
             backoff_secs: self.settings.backoff_secs.clone(),
             lease_secs: self.settings.lease_secs,
             batch: None,
+            max_unreachable: dispatcher::MAX_UNREACHABLE,
         }
     }
 

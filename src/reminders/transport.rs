@@ -1,17 +1,24 @@
 //! How a message leaves: an SMTP server (one connection, reused) or an outbox folder of
 //! `.eml` files.
 
+use std::io;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use lettre::Message;
 use lettre::transport::smtp::Error as SmtpError;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Mutex;
+
+use super::CancelToken;
 
 use crate::config::{Config, SmtpTls, TransportKind};
 use crate::model::Ts;
@@ -66,14 +73,23 @@ pub enum SendError {
     /// Refused for good (5xx, or a message the server can never take): not retried.
     #[error("{0}")]
     Permanent(String),
-    /// Certainly not delivered (4xx, no connection, lost before the end of the message):
+    /// Certainly not delivered (4xx, connection lost before the end of the message):
     /// retried with backoff.
     #[error("{0}")]
     Transient(String),
+    /// The server could not be reached or did not greet (connect, greeting, EHLO, STARTTLS
+    /// within the timeout): not delivered, retried with backoff. Several in a row stop a
+    /// dispatch ([`super::DispatchOptions::max_unreachable`]).
+    #[error("{0}")]
+    Unreachable(String),
     /// The whole message was transmitted but the server's answer never came: it may have
     /// been accepted. Never retried automatically; the tutor decides.
     #[error("{0}")]
     Uncertain(String),
+    /// Stopped from outside ([`CancelToken`]) before the message was transmitted: nothing
+    /// was delivered, the message goes back to the queue as it was.
+    #[error("stopped before the message was transmitted")]
+    Interrupted,
 }
 
 impl SendError {
@@ -120,78 +136,234 @@ async fn timed<T>(
     }
 }
 
-impl SmtpSession {
-    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
-        let down =
-            |m: String| SendError::Transient(format!("could not reach the server {}: {m}", self.label));
-        let hello = ClientId::default();
-        let tls = || TlsParameters::new(self.host.clone()).map_err(|e| down(text(&e)));
-        let setup = async {
-            let mut conn = if self.tls == SmtpTls::Tls {
-                AsyncSmtpConnection::connect_tokio1(
-                    (self.host.as_str(), self.port),
-                    Some(self.timeout),
-                    &hello,
-                    Some(tls()?),
-                    None,
-                )
-                .await
-                .map_err(|e| down(text(&e)))?
-            } else {
-                let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
-                    .await
-                    .map_err(|e| down(e.to_string()))?;
-                tcp.set_nodelay(true).map_err(|e| down(e.to_string()))?;
-                AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello)
-                    .await
-                    .map_err(|e| down(text(&e)))?
-            };
-            if self.tls == SmtpTls::Starttls {
-                conn.starttls(tls()?, &hello)
-                    .await
-                    .map_err(|e| down(format!("STARTTLS failed: {}", text(&e))))?;
+/// A socket on which every read and every write waits at most `timeout`, whoever issues it:
+/// our commands, and lettre's own (the greeting, EHLO, STARTTLS, and the QUIT it sends
+/// by itself after an error), so that a silent server can never hold a send for longer.
+#[derive(Debug)]
+struct Deadline<S> {
+    inner: S,
+    timeout: Duration,
+    read: Option<Pin<Box<tokio::time::Sleep>>>,
+    write: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> Deadline<S> {
+    fn new(inner: S, timeout: Duration) -> Self {
+        Deadline { inner, timeout, read: None, write: None }
+    }
+}
+
+/// Pending I/O: arms the deadline on first wait; past it, the I/O fails as timed out.
+fn wait<T>(
+    slot: &mut Option<Pin<Box<tokio::time::Sleep>>>,
+    t: Duration,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<T>> {
+    let sleep = slot.get_or_insert_with(|| Box::pin(tokio::time::sleep(t)));
+    match sleep.as_mut().poll(cx) {
+        Poll::Ready(()) => {
+            *slot = None;
+            let msg = format!("the server did not answer within {} s", t.as_secs());
+            Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, msg)))
+        }
+        Poll::Pending => Poll::Pending,
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Deadline<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                this.read = None;
+                Poll::Ready(r)
             }
-            if let Some(c) = &self.credentials {
-                conn.auth(&[Mechanism::Plain, Mechanism::Login], c).await.map_err(|e| before_data(&e))?;
+            Poll::Pending => wait(&mut this.read, this.timeout, cx),
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Deadline<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_write(cx, buf) {
+            Poll::Ready(r) => {
+                this.write = None;
+                Poll::Ready(r)
             }
-            Ok(conn)
-        };
-        match tokio::time::timeout(self.timeout * 3, setup).await {
-            Ok(r) => r,
-            Err(_) => Err(down(format!("no answer within {} s", self.timeout.as_secs()))),
+            Poll::Pending => wait(&mut this.write, this.timeout, cx),
         }
     }
 
-    async fn send(&self, message: &Message) -> Result<(), SendError> {
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_flush(cx) {
+            Poll::Ready(r) => {
+                this.write = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => wait(&mut this.write, this.timeout, cx),
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_shutdown(cx) {
+            Poll::Ready(r) => {
+                this.write = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => wait(&mut this.write, this.timeout, cx),
+        }
+    }
+}
+
+impl AsyncTokioStream for Deadline<tokio::net::TcpStream> {
+    fn peer_addr(&self) -> io::Result<std::net::SocketAddr> {
+        self.inner.peer_addr()
+    }
+}
+
+impl SmtpSession {
+    /// Opens a session. Each network step waits at most the timeout: the TCP connection,
+    /// the greeting, EHLO, STARTTLS (command, handshake, EHLO again) and AUTH. With
+    /// implicit TLS, lettre's own socket is used and the whole opening (connection,
+    /// handshake, greeting, EHLO) is bounded by three times the timeout.
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let t = self.timeout;
+        let secs = t.as_secs();
+        let down =
+            |m: String| SendError::Unreachable(format!("could not reach the server {}: {m}", self.label));
+        let silent = |what: &str| down(format!("no {what} within {secs} s"));
+        let hello = ClientId::default();
+        let tls = || TlsParameters::new(self.host.clone()).map_err(|e| down(text(&e)));
+        let mut conn = if self.tls == SmtpTls::Tls {
+            let open = AsyncSmtpConnection::connect_tokio1(
+                (self.host.as_str(), self.port),
+                Some(t),
+                &hello,
+                Some(tls()?),
+                None,
+            );
+            match tokio::time::timeout(t * 3, open).await {
+                Ok(r) => r.map_err(|e| down(text(&e)))?,
+                Err(_) => return Err(silent("greeting")),
+            }
+        } else {
+            let tcp = match tokio::time::timeout(
+                t,
+                tokio::net::TcpStream::connect((self.host.as_str(), self.port)),
+            )
+            .await
+            {
+                Ok(r) => r.map_err(|e| down(e.to_string()))?,
+                Err(_) => return Err(silent("connection")),
+            };
+            tcp.set_nodelay(true).map_err(|e| down(e.to_string()))?;
+            let stream = Box::new(Deadline::new(tcp, t));
+            // Greeting, then EHLO: each read waits at most `t` (the Deadline socket).
+            match tokio::time::timeout(t * 2, AsyncSmtpConnection::connect_with_transport(stream, &hello))
+                .await
+            {
+                Ok(r) => r.map_err(|e| down(text(&e)))?,
+                Err(_) => return Err(silent("greeting")),
+            }
+        };
+        if self.tls == SmtpTls::Starttls {
+            match tokio::time::timeout(t * 3, conn.starttls(tls()?, &hello)).await {
+                Ok(r) => r.map_err(|e| down(format!("STARTTLS failed: {}", text(&e))))?,
+                Err(_) => return Err(silent("STARTTLS")),
+            }
+        }
+        if let Some(c) = &self.credentials {
+            match tokio::time::timeout(t * 2, conn.auth(&[Mechanism::Plain, Mechanism::Login], c)).await {
+                Ok(r) => drop(r.map_err(|e| before_data(&e))?),
+                Err(_) => return Err(silent("answer to AUTH")),
+            }
+        }
+        Ok(conn)
+    }
+
+    async fn send(&self, message: &Message, cancel: &CancelToken) -> Result<(), SendError> {
+        let t = self.timeout;
         let mut slot = self.conn.lock().await;
         // A connection idle for a while may have been closed by the server: check it
-        // (NOOP) rather than lose a try on it.
+        // (NOOP, bounded) rather than lose a try on it.
         if let Some((c, used)) = slot.as_mut()
             && used.elapsed() > Duration::from_secs(5)
-            && !c.test_connected().await
         {
-            *slot = None;
+            let alive = tokio::select! {
+                r = tokio::time::timeout(t, c.test_connected()) => matches!(r, Ok(true)),
+                _ = cancel.cancelled() => return Err(SendError::Interrupted),
+            };
+            if !alive {
+                // Dropped, not QUIT: it does not answer.
+                *slot = None;
+            }
         }
         if slot.is_none() {
-            *slot = Some((self.connect().await?, Instant::now()));
+            let conn = tokio::select! {
+                r = self.connect() => r?,
+                _ = cancel.cancelled() => return Err(SendError::Interrupted),
+            };
+            *slot = Some((conn, Instant::now()));
         }
         let (conn, used) = slot.as_mut().expect("connected above");
-        let result = self.transaction(conn, message).await;
+        let transmitted = AtomicBool::new(false);
+        let answered = AtomicBool::new(false);
+        let result = tokio::select! {
+            r = self.transaction(conn, message, &transmitted, &answered) => r,
+            _ = cancel.cancelled() => Err(if transmitted.load(Ordering::SeqCst) {
+                SendError::Uncertain(
+                    "stopped after the message was transmitted, before the server answered: it may have been delivered".into(),
+                )
+            } else {
+                SendError::Interrupted
+            }),
+        };
         *used = Instant::now();
+        let refused = result.is_err() && answered.load(Ordering::SeqCst);
         if result.is_err() || conn.has_broken() {
             // Start the next message on a fresh connection rather than mid-way in a
-            // transaction the server may still consider open.
-            if let Some((mut c, _)) = slot.take() {
-                c.abort().await;
+            // transaction the server may still consider open. A server that answered
+            // (a refusal) gets a QUIT, bounded; one that went silent is simply dropped, so
+            // the outcome is known at once.
+            if let Some((mut c, _)) = slot.take()
+                && refused
+                && !c.has_broken()
+            {
+                let _ = tokio::time::timeout(t, c.abort()).await;
             }
         }
         result
     }
 
-    async fn transaction(&self, conn: &mut AsyncSmtpConnection, message: &Message) -> Result<(), SendError> {
+    /// MAIL, RCPT, DATA and the message, each answer awaited at most the timeout.
+    /// `transmitted` is set once the message text starts going out: from then on, a
+    /// missing answer means the message may have been delivered. `answered`: the server
+    /// refused with a reply code (it is alive), as opposed to silence or a lost connection.
+    async fn transaction(
+        &self,
+        conn: &mut AsyncSmtpConnection,
+        message: &Message,
+        transmitted: &AtomicBool,
+        answered: &AtomicBool,
+    ) -> Result<(), SendError> {
         let t = self.timeout;
+        let replied = |e: &SmtpError| {
+            if e.is_permanent() || e.is_transient() {
+                answered.store(true, Ordering::SeqCst);
+            }
+        };
         let lost = |e: Option<SmtpError>| match e {
-            Some(e) => before_data(&e),
+            Some(e) => {
+                replied(&e);
+                before_data(&e)
+            }
             None => SendError::Transient(format!("the server did not answer within {} s", t.as_secs())),
         };
         let env = message.envelope();
@@ -212,9 +384,13 @@ impl SmtpSession {
             timed(t, conn.command(Rcpt::new(to.clone(), vec![]))).await.map_err(lost)?;
         }
         timed(t, conn.command(Data)).await.map_err(lost)?;
+        transmitted.store(true, Ordering::SeqCst);
         match timed(t, conn.message(&body)).await {
             Ok(_) => Ok(()),
-            Err(Some(e)) => Err(after_data(&e)),
+            Err(Some(e)) => {
+                replied(&e);
+                Err(after_data(&e))
+            }
             Err(None) => Err(SendError::Uncertain(format!(
                 "no answer within {} s after the message was transmitted: it may have been delivered",
                 t.as_secs()
@@ -222,10 +398,16 @@ impl SmtpSession {
         }
     }
 
+    /// Closes the session politely (QUIT), waiting at most the timeout for the answer.
     async fn quit(&self) {
         if let Some((mut c, _)) = self.conn.lock().await.take() {
             let _ = tokio::time::timeout(self.timeout, c.quit()).await;
         }
+    }
+
+    /// Drops the connection without a word (after an interrupt: nobody waits for QUIT).
+    async fn drop_connection(&self) {
+        self.conn.lock().await.take();
     }
 }
 
@@ -310,8 +492,19 @@ impl Transport {
     /// `created_at` names the outbox file, so a resend of the same message replaces its
     /// file instead of adding one.
     pub async fn send(&self, message: &Message, message_id: &str, created_at: Ts) -> Result<(), SendError> {
+        self.send_or_stop(message, message_id, created_at, &CancelToken::new()).await
+    }
+
+    /// [`Transport::send`] that `cancel` stops at once (see [`SendError::Interrupted`]).
+    pub async fn send_or_stop(
+        &self,
+        message: &Message,
+        message_id: &str,
+        created_at: Ts,
+        cancel: &CancelToken,
+    ) -> Result<(), SendError> {
         match self {
-            Transport::Smtp(s) => s.send(message).await,
+            Transport::Smtp(s) => s.send(message, cancel).await,
             Transport::Outbox { dir } => {
                 let name = outbox_file_name(message_id, created_at);
                 let tmp = dir.join(format!(".{name}.tmp"));
@@ -325,10 +518,17 @@ impl Transport {
         }
     }
 
-    /// Closes the SMTP connection politely (QUIT).
+    /// Closes the SMTP connection politely (QUIT, waiting at most the timeout).
     pub async fn shutdown(&self) {
         if let Transport::Smtp(s) = self {
             s.quit().await;
+        }
+    }
+
+    /// Closes the SMTP connection without waiting for the server (after an interrupt).
+    pub async fn close_now(&self) {
+        if let Transport::Smtp(s) = self {
+            s.drop_connection().await;
         }
     }
 }

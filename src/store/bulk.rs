@@ -3,7 +3,7 @@
 
 use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
 
-use super::{Result, Store};
+use super::{Pool, Result, Store};
 
 /// A value to insert; the few column types the schema uses.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,10 +97,13 @@ macro_rules! with_txc {
 const MAX_PARAMS: usize = 30_000;
 
 impl Store {
+    /// Starts a write transaction; refused up front when the store may not write
+    /// ([`Store::check_writable`]).
     pub async fn begin_write(&self) -> Result<Tx> {
-        Ok(match self {
-            Store::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Store::Pg(p) => Tx::Pg(p.begin().await?),
+        self.check_writable()?;
+        Ok(match self.pool() {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Pg(p) => Tx::Pg(p.begin().await?),
         })
     }
 }

@@ -122,6 +122,22 @@ pub struct CourseDetail {
     pub summary: CourseSummary,
 }
 
+crate::lenient_row!(CourseSummary, |c| Ok(CourseSummary {
+    id: c.int("id")?,
+    category_id: c.opt_int("category_id")?,
+    shortname: c.text("shortname")?,
+    fullname: c.text("fullname")?,
+    audience: c.opt_text("audience")?,
+    lessons_total: c.int("lessons_total")?,
+    learners: c.int("learners")?,
+    not_started: c.int("not_started")?,
+    never_accessed: c.int("never_accessed")?,
+    completed: c.int("completed")?,
+    done_sum: c.int("done_sum")?,
+    time_sum: c.int("time_sum")?,
+    damaged: c.damaged,
+}));
+
 impl Store {
     pub async fn categories(&self) -> Result<Vec<Category>> {
         const SQL: &str = "SELECT id, parent_id, name, position FROM categories ORDER BY position, name, id";

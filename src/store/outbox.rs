@@ -11,7 +11,7 @@ use super::people::Scope;
 use super::reminders::Outgoing;
 use super::{Result, Store, StoreError};
 use crate::model::Ts;
-use crate::with_pool;
+use crate::{with_pool, with_write};
 
 /// The status of a reminder the dashboard may see: an admin all, a tutor those they sent
 /// or of courses they tutor.
@@ -44,7 +44,7 @@ const MARK_FAILED: &str = "
 UPDATE reminders SET status = 'failed', error = $2, next_try_at = $3, updated_at = $4
 WHERE id = $1 AND claimed_by = $5 AND status IN ('sending', 'uncertain')";
 
-const SENDING: &str = "SELECT id, claimed_by, claimed_at FROM reminders WHERE status = 'sending'";
+const SENDING: &str = "SELECT id, claimed_by, claimed_at, sender_id FROM reminders WHERE status = 'sending'";
 
 const MARK_UNCERTAIN: &str = "
 UPDATE reminders SET status = 'uncertain', error = $2, updated_at = $3, next_try_at = NULL
@@ -73,7 +73,7 @@ impl Store {
     /// Takes a message to send it, committed before the server is contacted. `None`: another
     /// process has it, or it is no longer due.
     pub async fn claim_reminder(&self, id: i64, owner: &str, now: Ts) -> Result<Option<Outgoing>> {
-        Ok(with_pool!(self, |p| sqlx::query_as(CLAIM)
+        Ok(with_write!(self, |p| sqlx::query_as(CLAIM)
             .bind(id)
             .bind(now)
             .bind(owner)
@@ -82,7 +82,7 @@ impl Store {
     }
 
     pub async fn mark_reminder_sent(&self, id: i64, owner: &str, now: Ts) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(MARK_SENT)
+        let n = with_write!(self, |p| sqlx::query(MARK_SENT)
             .bind(id)
             .bind(now)
             .bind(owner)
@@ -101,7 +101,7 @@ impl Store {
         next_try_at: Option<Ts>,
         now: Ts,
     ) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(MARK_FAILED)
+        let n = with_write!(self, |p| sqlx::query(MARK_FAILED)
             .bind(id)
             .bind(error)
             .bind(next_try_at)
@@ -118,7 +118,7 @@ impl Store {
         const SQL: &str =
             "UPDATE reminders SET status = 'uncertain', error = $2, next_try_at = NULL, updated_at = $3
             WHERE id = $1 AND claimed_by = $4 AND status = 'sending'";
-        let n = with_pool!(self, |p| sqlx::query(SQL)
+        let n = with_write!(self, |p| sqlx::query(SQL)
             .bind(id)
             .bind(error)
             .bind(now)
@@ -137,25 +137,56 @@ impl Store {
         lease_secs: i64,
         is_dead: impl Fn(&str) -> bool,
     ) -> Result<usize> {
-        let rows: Vec<(i64, Option<String>, Option<Ts>)> =
-            with_pool!(self, |p| sqlx::query_as(SENDING).fetch_all(p).await)?;
-        let mut n = 0;
-        for (id, owner, at) in rows {
+        Ok(self.recover_interrupted_sends(now, lease_secs, is_dead).await?.len())
+    }
+
+    /// [`Store::recover_interrupted`], returning the sender of each message it marked.
+    pub async fn recover_interrupted_sends(
+        &self,
+        now: Ts,
+        lease_secs: i64,
+        is_dead: impl Fn(&str) -> bool,
+    ) -> Result<Vec<Option<i64>>> {
+        // (id, claimed_by, claimed_at, sender_id)
+        type Sending = (i64, Option<String>, Option<Ts>, Option<i64>);
+        let rows: Vec<Sending> = with_pool!(self, |p| sqlx::query_as(SENDING).fetch_all(p).await)?;
+        let mut marked = Vec::new();
+        for (id, owner, at, sender) in rows {
             let owner = owner.unwrap_or_default();
             let expired = at.is_none_or(|t| t + lease_secs < now);
             if !(expired || is_dead(&owner)) {
                 continue;
             }
-            n += with_pool!(self, |p| sqlx::query(MARK_UNCERTAIN)
+            let n = with_write!(self, |p| sqlx::query(MARK_UNCERTAIN)
                 .bind(id)
                 .bind(INTERRUPTED)
                 .bind(now)
                 .bind(&owner)
                 .execute(p)
                 .await
-                .map(|r| r.rows_affected()))? as usize;
+                .map(|r| r.rows_affected()))?;
+            if n == 1 {
+                marked.push(sender);
+            }
         }
-        Ok(n)
+        Ok(marked)
+    }
+
+    /// Gives back a message this process claimed but stopped before transmitting (an
+    /// interrupt): `queued` again, its try not counted, as if never claimed.
+    pub async fn release_reminder(&self, id: i64, owner: &str, now: Ts) -> Result<bool> {
+        const SQL: &str =
+            "UPDATE reminders SET status = 'queued', tries = CASE WHEN tries > 0 THEN tries - 1 ELSE 0 END,
+               claimed_by = NULL, claimed_at = NULL, updated_at = $2
+            WHERE id = $1 AND claimed_by = $3 AND status = 'sending'";
+        let n = with_write!(self, |p| sqlx::query(SQL)
+            .bind(id)
+            .bind(now)
+            .bind(owner)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
     }
 
     /// Count of this sender's messages per status (for summaries).
@@ -177,7 +208,7 @@ impl Store {
         from: &[&str],
         now: Ts,
     ) -> Result<()> {
-        let n = with_pool!(self, |p| sqlx::query(sql)
+        let n = with_write!(self, |p| sqlx::query(sql)
             .bind(scope.is_admin())
             .bind(scope.person_id())
             .bind(id)
@@ -232,7 +263,7 @@ impl Store {
         const SQL: &str = "UPDATE reminders SET status = 'cancelled', next_try_at = NULL, updated_at = $3
             WHERE sender_id = $1 AND ($2 IS NULL OR batch_id = $2)
               AND (status = 'queued' OR (status = 'failed' AND next_try_at IS NOT NULL))";
-        Ok(with_pool!(self, |p| sqlx::query(SQL)
+        Ok(with_write!(self, |p| sqlx::query(SQL)
             .bind(sender_id)
             .bind(batch)
             .bind(now)

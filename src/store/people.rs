@@ -1,9 +1,9 @@
 //! People: tutors and learners.
 
-use super::{Result, Store};
+use super::{Result, Store, StoreError};
 use crate::with_pool;
 
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Person {
     pub id: i64,
     pub username: String,
@@ -11,7 +11,19 @@ pub struct Person {
     pub lastname: String,
     pub email: Option<String>,
     pub is_admin: bool,
+    /// A name could not be read as stored (see `store::lenient`).
+    pub damaged: bool,
 }
+
+crate::lenient_row!(Person, |c| Ok(Person {
+    id: c.int("id")?,
+    username: c.text("username")?,
+    firstname: c.text("firstname")?,
+    lastname: c.text("lastname")?,
+    email: c.opt_text("email")?,
+    is_admin: c.flag("is_admin")?,
+    damaged: c.damaged,
+}));
 
 /// Who is using the dashboard, and so which courses they see.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,6 +36,11 @@ pub struct Scope {
 impl Scope {
     pub fn person_id(&self) -> i64 {
         self.person.as_ref().map(|p| p.id).unwrap_or(-1)
+    }
+
+    /// Whether the username was found in the database (an unknown tutor sees nothing).
+    pub fn is_known(&self) -> bool {
+        self.person.is_some()
     }
 
     pub fn is_admin(&self) -> bool {
@@ -40,6 +57,27 @@ impl Store {
 
     pub async fn scope_for(&self, username: &str) -> Result<Scope> {
         Ok(Scope { username: username.to_string(), person: self.person_by_username(username).await? })
+    }
+
+    /// The scope of a tutor who must exist: an unknown username (a typo, the wrong case,
+    /// an empty `$USER`) is [`StoreError::UnknownTutor`], with the username that differs
+    /// only by case if there is one. Every command that acts as a tutor starts here, so
+    /// that nobody is shown an empty list for a name that is not in the database.
+    pub async fn known_scope(&self, username: &str) -> Result<Scope> {
+        const SAME_LETTERS: &str = "SELECT username FROM people WHERE LOWER(username) = LOWER($1) \
+                                    ORDER BY id LIMIT 1";
+        if !username.trim().is_empty() {
+            let scope = self.scope_for(username).await?;
+            if scope.is_known() {
+                return Ok(scope);
+            }
+        }
+        let suggestion: Option<String> = if username.trim().is_empty() {
+            None
+        } else {
+            with_pool!(self, |p| sqlx::query_scalar(SAME_LETTERS).bind(username).fetch_optional(p).await)?
+        };
+        Err(StoreError::UnknownTutor { username: username.to_string(), suggestion })
     }
 
     /// Username of the first tutor (lowest id among people tutoring a course).

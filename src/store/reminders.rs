@@ -12,7 +12,7 @@ use super::{Result, Store};
 use crate::model::Ts;
 use crate::{row, with_pool, with_txc};
 
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RecipientRow {
     pub enrolment_id: i64,
     pub person_id: i64,
@@ -31,7 +31,30 @@ pub struct RecipientRow {
     pub lessons_total: i64,
     pub first_access: Option<Ts>,
     pub last_access: Option<Ts>,
+    /// A stored value could not be read as such (see `store::lenient`).
+    pub damaged: bool,
 }
+
+crate::lenient_row!(RecipientRow, |c| Ok(RecipientRow {
+    enrolment_id: c.int("enrolment_id")?,
+    person_id: c.int("person_id")?,
+    course_id: c.int("course_id")?,
+    course_shortname: c.text("course_shortname")?,
+    course_fullname: c.text("course_fullname")?,
+    course_start: c.opt_int("course_start")?,
+    course_end: c.opt_int("course_end")?,
+    username: c.text("username")?,
+    firstname: c.text("firstname")?,
+    lastname: c.text("lastname")?,
+    email: c.opt_text("email")?,
+    suspended: c.flag("suspended")?,
+    active: c.flag("active")?,
+    lessons_done: c.int("lessons_done")?,
+    lessons_total: c.int("lessons_total")?,
+    first_access: c.opt_int("first_access")?,
+    last_access: c.opt_int("last_access")?,
+    damaged: c.damaged,
+}));
 
 const RECIPIENTS_HEAD: &str = "
 SELECT e.id AS enrolment_id, p.id AS person_id, c.id AS course_id,
@@ -81,7 +104,7 @@ pub struct Outgoing {
 
 /// One line of the Relances tab. Text fields come straight from the database: clean them
 /// before drawing.
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReminderLogRow {
     pub id: i64,
     pub created_at: Ts,
@@ -106,7 +129,36 @@ pub struct ReminderLogRow {
     pub tries: i64,
     pub error: Option<String>,
     pub forced: bool,
+    /// A stored value could not be read as such (see `store::lenient`).
+    pub damaged: bool,
 }
+
+crate::lenient_row!(ReminderLogRow, |c| Ok(ReminderLogRow {
+    id: c.int("id")?,
+    created_at: c.int("created_at")?,
+    updated_at: c.int("updated_at")?,
+    sent_at: c.opt_int("sent_at")?,
+    next_try_at: c.opt_int("next_try_at")?,
+    batch_id: c.opt_text("batch_id")?,
+    sender_id: c.opt_int("sender_id")?,
+    sender_name: c.opt_text("sender_name")?,
+    enrolment_id: c.opt_int("enrolment_id")?,
+    learner_username: c.opt_text("learner_username")?,
+    learner_firstname: c.opt_text("learner_firstname")?,
+    learner_lastname: c.opt_text("learner_lastname")?,
+    recipient: c.text("recipient")?,
+    course_id: c.opt_int("course_id")?,
+    course_shortname: c.opt_text("course_shortname")?,
+    course_fullname: c.opt_text("course_fullname")?,
+    kind: c.text("kind")?,
+    template: c.text("template")?,
+    subject: c.text("subject")?,
+    status: c.text("status")?,
+    tries: c.int("tries")?,
+    error: c.opt_text("error")?,
+    forced: c.flag("forced")?,
+    damaged: c.damaged,
+}));
 
 impl ReminderLogRow {
     /// `LASTNAME Firstname`, or the recipient address for the copy to the tutor.

@@ -8,7 +8,7 @@ use crate::model::Ts;
 use crate::model::triage::{FollowUp, Group};
 use crate::{with_pool, with_txc};
 
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TriageRow {
     pub enrolment_id: i64,
     pub course_id: i64,
@@ -30,7 +30,31 @@ pub struct TriageRow {
     pub reminders_in_flight: i64,
     pub last_contact_at: Option<Ts>,
     pub last_note: Option<String>,
+    /// A stored value could not be read as such (see `store::lenient`): flag the row.
+    pub damaged: bool,
 }
+
+crate::lenient_row!(TriageRow, |c| Ok(TriageRow {
+    enrolment_id: c.int("enrolment_id")?,
+    course_id: c.int("course_id")?,
+    shortname: c.text("shortname")?,
+    fullname: c.text("fullname")?,
+    person_id: c.int("person_id")?,
+    username: c.text("username")?,
+    firstname: c.text("firstname")?,
+    lastname: c.text("lastname")?,
+    email: c.opt_text("email")?,
+    phone: c.opt_text("phone")?,
+    suspended: c.flag("suspended")?,
+    platform_last_access: c.opt_int("platform_last_access")?,
+    opened_at: c.int("opened_at")?,
+    reminders_sent: c.int("reminders_sent")?,
+    last_reminder_at: c.opt_int("last_reminder_at")?,
+    reminders_in_flight: c.int("reminders_in_flight")?,
+    last_contact_at: c.opt_int("last_contact_at")?,
+    last_note: c.opt_text("last_note")?,
+    damaged: c.damaged,
+}));
 
 impl TriageRow {
     pub fn group(&self) -> Group {

@@ -19,6 +19,29 @@ pub enum Mode {
     DropAfterMail,
     /// Reads the whole message, then closes without answering: not accepted.
     DropAfterData,
+    /// Goes silent (keeps the connection open, answers nothing) at one step:
+    /// before the greeting…
+    SilentGreeting,
+    /// …on EHLO…
+    SilentEhlo,
+    /// …on MAIL FROM…
+    SilentMail,
+    /// …on DATA (no "354")…
+    SilentData,
+    /// …after the whole message (recorded as received: it may have been delivered)…
+    SilentAfterMessage,
+    /// …on NOOP (the liveness check of an idle connection)…
+    SilentNoop,
+    /// …on QUIT.
+    SilentQuit,
+}
+
+/// Reads and ignores everything until the client goes away.
+async fn silent(r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) {
+    let mut sink = String::new();
+    while r.read_line(&mut sink).await.unwrap_or(0) > 0 {
+        sink.clear();
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -154,6 +177,9 @@ async fn session(sock: TcpStream, st: Arc<Mutex<State>>) {
     let (r, mut w) = sock.into_split();
     let mut r = BufReader::new(r);
     let mode = || st.lock().unwrap().mode;
+    if mode() == Mode::SilentGreeting {
+        return silent(&mut r).await;
+    }
     if w.write_all(b"220 sink ESMTP ready\r\n").await.is_err() {
         return;
     }
@@ -166,6 +192,17 @@ async fn session(sock: TcpStream, st: Arc<Mutex<State>>) {
         }
         let cmd = line.trim_end().to_string();
         let upper = cmd.to_ascii_uppercase();
+        let hush = match mode() {
+            Mode::SilentEhlo => upper.starts_with("EHLO"),
+            Mode::SilentMail => upper.starts_with("MAIL FROM:"),
+            Mode::SilentData => upper == "DATA",
+            Mode::SilentNoop => upper.starts_with("NOOP"),
+            Mode::SilentQuit => upper.starts_with("QUIT"),
+            _ => false,
+        };
+        if hush {
+            return silent(&mut r).await;
+        }
         let reply: &[u8] = if upper.starts_with("EHLO") {
             b"250-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 20000000\r\n"
         } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
@@ -203,6 +240,10 @@ async fn session(sock: TcpStream, st: Arc<Mutex<State>>) {
             }
             if mode() == Mode::DropAfterData {
                 return;
+            }
+            if mode() == Mode::SilentAfterMessage {
+                st.lock().unwrap().received.push(Received { from: from.clone(), to: to.clone(), raw });
+                return silent(&mut r).await;
             }
             let delay = {
                 let mut s = st.lock().unwrap();
