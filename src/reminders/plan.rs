@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::{Kind, RemindError, Reminders, glob_match};
+use super::{Kind, RemindError, Reminders};
 use crate::locale::Locale;
 use crate::model::time::DisplayTz;
 use crate::model::{Ts, progress};
@@ -116,7 +116,7 @@ impl Plan {
 
 impl Reminders {
     pub fn is_fictitious(&self, email: &str) -> bool {
-        self.settings.fictitious_patterns.iter().any(|p| glob_match(p, email))
+        crate::model::email::is_fictitious(&self.settings.fictitious_patterns, email)
     }
 
     /// Why an address cannot receive mail, if it cannot.
@@ -124,7 +124,7 @@ impl Reminders {
         let e = email.map(str::trim).filter(|e| !e.is_empty());
         match e {
             None => Some(SkipReason::NoEmail),
-            Some(e) if e.parse::<lettre::Address>().is_err() => Some(SkipReason::InvalidEmail),
+            Some(e) if !crate::model::email::is_valid(e) => Some(SkipReason::InvalidEmail),
             Some(e) if self.is_fictitious(e) => Some(SkipReason::Fictitious),
             Some(_) => None,
         }
