@@ -222,7 +222,7 @@ fn list(v: &[String]) -> String {
 pub fn print_plan(out: &mut dyn Write, plan: &ImportPlan, loc: &Locale, file: &str, all: bool) -> std::io::Result<()> {
     let enc = plan.encoding.map(|e| e.label()).unwrap_or("?");
     let delim = plan.delimiter.map(delimiter_label).unwrap_or("?");
-    writeln!(out, "{}", loc.tf("import.file", &[("file", &clean(file)), ("encoding", &enc), ("delimiter", &delim)]))?;
+    writeln!(out, "{}", loc.tf("import.file_info", &[("file", &clean(file)), ("encoding", &enc), ("delimiter", &delim)]))?;
     if let Some(c) = &plan.columns {
         writeln!(out, "{}", loc.tf("import.columns_kept", &[("list", &list(&c.kept))]))?;
         if !c.moodle_only.is_empty() {

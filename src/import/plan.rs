@@ -186,6 +186,9 @@ pub fn plan(bytes: &[u8], settings: &Settings, snapshot: &Snapshot, opts: &PlanO
         Err(e) => return out.failed(FileProblem::Decode(e)),
     };
     out.encoding = Some(enc);
+    // The csv crate counts lines on LF only and starts a record after a CRLF's CR, which
+    // puts every line number of a Windows file one short: line ends become LF first.
+    let text = if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text };
     let delimiter = opts.delimiter.or(settings.delimiter).unwrap_or_else(|| decode::sniff_delimiter(&text));
     out.delimiter = Some(delimiter);
     let mut reader = csv::ReaderBuilder::new()
