@@ -23,12 +23,10 @@ both!(semicolons_bom_follow_the_centres_rules, |db| {
     assert_eq!(p.delimiter, Some(b';'));
     assert!(p.problem.is_none(), "{:?}", p.problem);
     // The line of empty cells at the end is not a record.
-    assert_eq!(p.rows.iter().map(|r| (r.line, r.status)).collect::<Vec<_>>(), [
-        (2, RowStatus::New),
-        (3, RowStatus::New),
-        (4, RowStatus::New),
-        (5, RowStatus::New)
-    ]);
+    assert_eq!(
+        p.rows.iter().map(|r| (r.line, r.status)).collect::<Vec<_>>(),
+        [(2, RowStatus::New), (3, RowStatus::New), (4, RowStatus::New), (5, RowStatus::New)]
+    );
     let cols = p.columns.as_ref().unwrap();
     assert_eq!(cols.moodle_only, ["password"]);
     assert!(cols.unknown.is_empty());
@@ -48,17 +46,21 @@ both!(semicolons_bom_follow_the_centres_rules, |db| {
         "mlefevre|Marie|Lefèvre|mlefevre@exemple.fr|-|-|-|-|false",
     ];
     assert_eq!(got, want);
-    let rem = tutorat::reminders::Reminders::from_config(&support::import::config(), tutorat::locale::Lang::Fr)
-        .unwrap();
+    let rem =
+        tutorat::reminders::Reminders::from_config(&support::import::config(), tutorat::locale::Lang::Fr)
+            .unwrap();
     assert!(rem.is_fictitious("dam023.p.dupond.fictif@anfh.fr"), "the reminders' own rule");
     // The password column is never stored anywhere.
     let dump = format!("{got:?}{:?}", links(&db.store).await);
     assert!(!dump.contains("Anfh_2025"));
-    assert_eq!(links(&db.store).await, [
-        "cohort Cohorte_Ex25 dam023.b.trice",
-        "cohort Cohorte_Ex25 dam023.p.dupond",
-        "cohort Cohorte_Ex25 dam023.v.blondel"
-    ]);
+    assert_eq!(
+        links(&db.store).await,
+        [
+            "cohort Cohorte_Ex25 dam023.b.trice",
+            "cohort Cohorte_Ex25 dam023.p.dupond",
+            "cohort Cohorte_Ex25 dam023.v.blondel"
+        ]
+    );
 
     // The same file again changes nothing: every line is an existing person.
     let before = (people(&db.store).await, links(&db.store).await);
@@ -115,11 +117,14 @@ both!(existing_people_are_matched_never_duplicated, |db| {
     let st: Vec<(RowStatus, Option<i64>, &str)> =
         p.rows.iter().map(|r| (r.status, r.person_id, r.fields.username.as_str())).collect();
     // By e-mail in another case (username taken from the database), by username, new.
-    assert_eq!(st, [
-        (RowStatus::Existing, Some(w.marie), "mlefevre"),
-        (RowStatus::Existing, Some(w.karim), "kbenali"),
-        (RowStatus::New, None, "dam023.n.haddad")
-    ]);
+    assert_eq!(
+        st,
+        [
+            (RowStatus::Existing, Some(w.marie), "mlefevre"),
+            (RowStatus::Existing, Some(w.karim), "kbenali"),
+            (RowStatus::New, None, "dam023.n.haddad")
+        ]
+    );
     let fields: Vec<&str> = p.rows[0].changes.iter().map(|c| c.field).collect();
     assert_eq!(fields, ["lastname", "phone1", "city"]);
     let before = people(&db.store).await;
@@ -129,18 +134,20 @@ both!(existing_people_are_matched_never_duplicated, |db| {
     assert_eq!(after.len(), before.len() + 1);
     assert!(after.contains(&before[0]) && after.contains(&before[1]));
     // …but the cohort the lines ask for takes all three.
-    assert_eq!(links(&db.store).await, [
-        "cohort Tuteurs dam023.n.haddad",
-        "cohort Tuteurs kbenali",
-        "cohort Tuteurs mlefevre"
-    ]);
+    assert_eq!(
+        links(&db.store).await,
+        ["cohort Tuteurs dam023.n.haddad", "cohort Tuteurs kbenali", "cohort Tuteurs mlefevre"]
+    );
 
     // With --update the file's values are written; empty cells erase nothing.
     let p = plan(&db.store, &fixture("existing.csv"), true).await;
     let s = apply(&db.store, &p).await.unwrap();
     assert_eq!((s.created, s.updated), (0, 2));
     let got = people(&db.store).await;
-    assert!(got.contains(&"mlefevre|Marie|LEFÈVRE|mlefevre@exemple.fr|06 11 22 33 44|-|Grenoble|-|false".into()), "{got:#?}");
+    assert!(
+        got.contains(&"mlefevre|Marie|LEFÈVRE|mlefevre@exemple.fr|06 11 22 33 44|-|Grenoble|-|false".into()),
+        "{got:#?}"
+    );
     assert!(got.contains(&"kbenali|Karim|BENALI|-|-|-|Lyon|-|false".into()), "{got:#?}");
     // And once more: nothing left to change.
     let p = plan(&db.store, &fixture("existing.csv"), true).await;
@@ -153,10 +160,10 @@ both!(an_email_of_one_person_and_a_username_of_another_is_an_error, |db| {
     world(&db.store).await;
     let csv = "username,firstname,lastname,email\nkbenali,Karim,Benali,mlefevre@exemple.fr\n";
     let p = plan(&db.store, csv.as_bytes(), false).await;
-    assert_eq!(p.rows[0].reasons, [Reason::TwoPeople {
-        by_email: "mlefevre".into(),
-        by_username: "kbenali".into()
-    }]);
+    assert_eq!(
+        p.rows[0].reasons,
+        [Reason::TwoPeople { by_email: "mlefevre".into(), by_username: "kbenali".into() }]
+    );
 });
 
 both!(built_usernames_get_a_number_on_a_clash, |db| {
@@ -168,11 +175,14 @@ both!(built_usernames_get_a_number_on_a_clash, |db| {
     let p = plan(&db.store, csv.as_bytes(), false).await;
     let got: Vec<(&str, Option<&str>)> =
         p.rows.iter().map(|r| (r.fields.username.as_str(), r.fields.email.as_deref())).collect();
-    assert_eq!(got, [
-        ("dam023.l.ollivet2", Some("lucie@exemple.fr")),
-        ("dam023.l.ollivet3", Some("dam023.l.ollivet3.fictif@anfh.fr")),
-        ("dam023.l.ollivet4", Some("dam023.l.ollivet4.fictif@anfh.fr"))
-    ]);
+    assert_eq!(
+        got,
+        [
+            ("dam023.l.ollivet2", Some("lucie@exemple.fr")),
+            ("dam023.l.ollivet3", Some("dam023.l.ollivet3.fictif@anfh.fr")),
+            ("dam023.l.ollivet4", Some("dam023.l.ollivet4.fictif@anfh.fr"))
+        ]
+    );
     assert_eq!(codes(&p, 2), ["username_suffixed"]);
     assert_eq!(codes(&p, 4), ["same_name", "username_suffixed"]);
     apply(&db.store, &p).await.unwrap();
@@ -193,7 +203,8 @@ both!(all_or_nothing_on_the_thousandth_line, |db| {
     world(&db.store).await;
     let mut csv = String::from("firstname,lastname,email\n");
     for i in 2..=1200 {
-        let email = if i == 1000 { "sans-arobase.exemple.fr".to_string() } else { format!("p{i}@exemple.fr") };
+        let email =
+            if i == 1000 { "sans-arobase.exemple.fr".to_string() } else { format!("p{i}@exemple.fr") };
         csv.push_str(&format!("Prénom{i},Nom{i},{email}\n"));
     }
     let before = count(&db.store, "people").await;
@@ -218,9 +229,10 @@ both!(all_or_nothing_on_the_thousandth_line, |db| {
     assert_eq!(seen, [(500, 1199)]);
     assert_eq!(count(&db.store, "people").await, before);
     let mut seen = Vec::new();
-    let s = tutorat::import::apply(&db.store, &p, NOW, &AtomicBool::new(false), &mut |d, t| seen.push((d, t)))
-        .await
-        .unwrap();
+    let s =
+        tutorat::import::apply(&db.store, &p, NOW, &AtomicBool::new(false), &mut |d, t| seen.push((d, t)))
+            .await
+            .unwrap();
     assert_eq!(s.created, 1199);
     assert_eq!(seen, [(500, 1199), (1000, 1199), (1199, 1199)]);
     assert_eq!(count(&db.store, "people").await, before + 1199);
@@ -248,14 +260,17 @@ both!(courses_roles_groups_and_periods, |db| {
     assert_eq!((lea[1].shortname.as_str(), lea[1].role), ("SUPPORT", "student"));
     let s = apply(&db.store, &p).await.unwrap();
     assert_eq!((s.enrolments_added, s.tutors_added, s.groups_created, s.group_members_added), (3, 1, 1, 2));
-    assert_eq!(links(&db.store).await, [
-        "enrol QVT-MODELE dam023.h.blanc mandatory active",
-        "enrol QVT-MODELE dam023.l.girard mandatory active",
-        "enrol SUPPORT dam023.l.girard mandatory active",
-        "group Groupe A dam023.h.blanc",
-        "group Groupe A dam023.l.girard",
-        "tutor QVT-MODELE dam023.i.faure"
-    ]);
+    assert_eq!(
+        links(&db.store).await,
+        [
+            "enrol QVT-MODELE dam023.h.blanc mandatory active",
+            "enrol QVT-MODELE dam023.l.girard mandatory active",
+            "enrol SUPPORT dam023.l.girard mandatory active",
+            "group Groupe A dam023.h.blanc",
+            "group Groupe A dam023.l.girard",
+            "tutor QVT-MODELE dam023.i.faure"
+        ]
+    );
     let again = plan(&db.store, &fixture("courses.csv"), false).await;
     let s = apply(&db.store, &again).await.unwrap();
     assert_eq!((s.enrolments_added, s.tutors_added, s.groups_created, s.group_members_added), (0, 0, 0, 0));
@@ -269,14 +284,19 @@ both!(hostile_and_broken_lines_say_what_and_where, |db| {
     assert_eq!((p.rows[0].fields.firstname.as_str(), p.rows[0].fields.lastname.as_str()), ("Eve", "ROUGE"));
     assert_eq!(p.rows[0].status, RowStatus::New);
     assert_eq!(codes(&p, 3), ["cleaned", "cleaned"]);
-    assert_eq!((p.rows[1].fields.firstname.as_str(), p.rows[1].fields.lastname.as_str()), ("Ada", "LOVELACE"));
-    assert_eq!(p.rows[2].reasons, [Reason::Person(Problem::TooLong { field: Field::Lastname, chars: 300, max: 100 })]);
+    assert_eq!(
+        (p.rows[1].fields.firstname.as_str(), p.rows[1].fields.lastname.as_str()),
+        ("Ada", "LOVELACE")
+    );
+    assert_eq!(
+        p.rows[2].reasons,
+        [Reason::Person(Problem::TooLong { field: Field::Lastname, chars: 300, max: 100 })]
+    );
     assert_eq!(p.rows[3].reasons, [Reason::EmailNoAt("carl.exemple.fr".into())]);
-    assert_eq!(p.rows[4].reasons, [Reason::BadDate {
-        column: "enroltimestart1".into(),
-        value: "31/02/2026".into(),
-        not_real: true
-    }]);
+    assert_eq!(
+        p.rows[4].reasons,
+        [Reason::BadDate { column: "enroltimestart1".into(), value: "31/02/2026".into(), not_real: true }]
+    );
     assert_eq!(codes(&p, 7), ["bad_phone"]);
     assert_eq!(p.rows[6].reasons, [Reason::Person(Problem::Missing(Field::Lastname))]);
     assert_eq!(p.rows[7].reasons, [Reason::UnknownCourse("NOPE".into())]);
@@ -314,12 +334,15 @@ both!(cohort_sync_enrols_and_ends_enrolments, |db| {
     assert_eq!((r.removed, r.counts.ended), (2, 1));
     let support_links: Vec<String> =
         links(&db.store).await.into_iter().filter(|l| l.starts_with("enrol SUPPORT")).collect();
-    assert_eq!(support_links, [
-        "enrol SUPPORT dam023.b.trice mandatory ended",
-        "enrol SUPPORT dam023.n.perret mandatory active",
-        "enrol SUPPORT dam023.p.dupond mandatory active",
-        "enrol SUPPORT dam023.v.blondel mandatory active"
-    ]);
+    assert_eq!(
+        support_links,
+        [
+            "enrol SUPPORT dam023.b.trice mandatory ended",
+            "enrol SUPPORT dam023.n.perret mandatory active",
+            "enrol SUPPORT dam023.p.dupond mandatory active",
+            "enrol SUPPORT dam023.v.blondel mandatory active"
+        ]
+    );
     let ended: Option<i64> = tutorat::with_pool!(&db.store, |p| sqlx::query_scalar(
         "SELECT e.end_at FROM enrolments e JOIN people p ON p.id = e.person_id WHERE p.username = 'dam023.b.trice'"
     )
@@ -358,16 +381,25 @@ both!(session_setup_in_one_transaction, |db| {
     let set = lp.writes().unwrap();
 
     // Cancelled at the end: no account, no course, no category, nothing.
-    let (n_people, n_courses, n_cats) =
-        (count(&db.store, "people").await, count(&db.store, "courses").await, count(&db.store, "categories").await);
+    let (n_people, n_courses, n_cats) = (
+        count(&db.store, "people").await,
+        count(&db.store, "courses").await,
+        count(&db.store, "categories").await,
+    );
     let cancel = AtomicBool::new(false);
     let res = db
         .store
-        .create_session(&sp.write(Some(w.marie)), Some(&set), NOW, &cancel, &mut |_, _| cancel.store(true, Ordering::SeqCst))
+        .create_session(&sp.write(Some(w.marie)), Some(&set), NOW, &cancel, &mut |_, _| {
+            cancel.store(true, Ordering::SeqCst)
+        })
         .await;
     assert!(matches!(res, Err(WriteError::Cancelled)));
     assert_eq!(
-        (count(&db.store, "people").await, count(&db.store, "courses").await, count(&db.store, "categories").await),
+        (
+            count(&db.store, "people").await,
+            count(&db.store, "courses").await,
+            count(&db.store, "categories").await
+        ),
         (n_people, n_courses, n_cats)
     );
 
@@ -386,24 +418,30 @@ both!(session_setup_in_one_transaction, |db| {
     .fetch_one(p)
     .await)
     .unwrap();
-    assert_eq!(course, (name.to_string(), "Sessions 2026".to_string(), Some(1_767_571_200), Some(1_772_323_199)));
+    assert_eq!(
+        course,
+        (name.to_string(), "Sessions 2026".to_string(), Some(1_767_571_200), Some(1_772_323_199))
+    );
     let session_links: Vec<String> = links(&db.store)
         .await
         .into_iter()
         .filter(|l| l.contains("Session du") || l.contains("CMD-2026-042") || l.contains("SUPPORT"))
         .collect();
-    assert_eq!(session_links, [
-        format!("enrol SUPPORT dam023.o.vidal free active"),
-        format!("enrol SUPPORT dam023.p.rey free active"),
-        format!("enrol SUPPORT mlefevre free active"),
-        format!("enrol {name} dam023.o.vidal mandatory active"),
-        format!("enrol {name} dam023.p.rey mandatory active"),
-        format!("enrol {name} mlefevre mandatory active"),
-        "group CMD-2026-042 dam023.o.vidal".to_string(),
-        "group CMD-2026-042 dam023.p.rey".to_string(),
-        "group CMD-2026-042 mlefevre".to_string(),
-        format!("tutor {name} mlefevre"),
-    ]);
+    assert_eq!(
+        session_links,
+        [
+            "enrol SUPPORT dam023.o.vidal free active".to_string(),
+            "enrol SUPPORT dam023.p.rey free active".to_string(),
+            "enrol SUPPORT mlefevre free active".to_string(),
+            format!("enrol {name} dam023.o.vidal mandatory active"),
+            format!("enrol {name} dam023.p.rey mandatory active"),
+            format!("enrol {name} mlefevre mandatory active"),
+            "group CMD-2026-042 dam023.o.vidal".to_string(),
+            "group CMD-2026-042 dam023.p.rey".to_string(),
+            "group CMD-2026-042 mlefevre".to_string(),
+            format!("tutor {name} mlefevre"),
+        ]
+    );
     let row: (Option<String>, Option<i64>, Option<i64>) = tutorat::with_pool!(&db.store, |p| sqlx::query_as(
         "SELECT order_id, support_course_id, created_by FROM sessions WHERE course_id = $1"
     )
@@ -423,7 +461,9 @@ both!(session_setup_in_one_transaction, |db| {
 
 both!(the_moodle_csv_reads_back_to_the_same_rows, |db| {
     world(&db.store).await;
-    for name in ["semicolons_bom.csv", "windows1252.csv", "quoted_newlines.csv", "courses.csv", "existing.csv"] {
+    for name in
+        ["semicolons_bom.csv", "windows1252.csv", "quoted_newlines.csv", "courses.csv", "existing.csv"]
+    {
         let p = plan(&db.store, &fixture(name), false).await;
         assert!(p.is_importable(), "{name}");
         let mut out = Vec::new();
@@ -431,14 +471,26 @@ both!(the_moodle_csv_reads_back_to_the_same_rows, |db| {
         assert_eq!(n, p.rows.len());
         let text = String::from_utf8(out.clone()).unwrap();
         assert!(!text.starts_with('\u{feff}'));
-        assert!(text.lines().next().unwrap().starts_with("username,email,") || text.starts_with("username,"), "{text}");
+        assert!(
+            text.lines().next().unwrap().starts_with("username,email,") || text.starts_with("username,"),
+            "{text}"
+        );
         let back = plan(&db.store, &out, false).await;
         assert_eq!(back.delimiter, Some(b','));
         assert!(back.is_importable(), "{name}: {:?}", back.rows);
         let key = |p: &tutorat::import::ImportPlan| {
             p.rows
                 .iter()
-                .map(|r| (r.status, r.person_id, r.fields.clone(), r.civility, r.cohorts.clone(), r.courses.clone()))
+                .map(|r| {
+                    (
+                        r.status,
+                        r.person_id,
+                        r.fields.clone(),
+                        r.civility,
+                        r.cohorts.clone(),
+                        r.courses.clone(),
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         assert_eq!(key(&back), key(&p), "{name}");
@@ -465,7 +517,10 @@ fn files_that_cannot_be_read_say_why() {
     use tutorat::import::decode::DecodeError;
     assert_eq!(problem(b""), Some(FileProblem::Decode(DecodeError::Empty)));
     assert_eq!(problem(b"firstname,lastname,email\r\n"), Some(FileProblem::NoRows));
-    assert_eq!(problem(b"firstname,email\nA,a@b.fr\n"), Some(FileProblem::Header(HeaderError::Missing("lastname".into()))));
+    assert_eq!(
+        problem(b"firstname,email\nA,a@b.fr\n"),
+        Some(FileProblem::Header(HeaderError::Missing("lastname".into())))
+    );
     assert_eq!(problem(b"firstname;lastname\nA;B\n"), None, "a semicolon file is detected");
     let mut o2 = o;
     o2.delimiter = Some(b',');

@@ -46,7 +46,8 @@ fn command(home: &Path, db: &str, args: &[&str]) -> Command {
 }
 
 fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
 }
 
 fn stderr(o: &Output) -> String {
@@ -168,26 +169,55 @@ async fn moodle_csv_is_written_and_a_failure_to_write_it_is_exit_3() {
     let home = tempfile::tempdir().unwrap();
     let (h, url) = (home.path(), db.url());
     let out = home.path().join("moodle.csv");
-    let o = tutorat(h, &url, &[
-        "import",
-        "users",
-        &fixture_path("windows1252.csv"),
-        "--dry-run",
-        "--write-moodle-csv",
-        out.to_str().unwrap(),
-    ]);
+    let o = tutorat(
+        h,
+        &url,
+        &[
+            "import",
+            "users",
+            &fixture_path("windows1252.csv"),
+            "--dry-run",
+            "--write-moodle-csv",
+            out.to_str().unwrap(),
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("username,firstname,lastname,email,institution,city\r\n"), "{text}");
-    assert!(text.contains("dam023.e.lefevre,Éloïse,LEFÈVRE,eloise.lefevre@exemple.fr,CH Buis-les-Baronnies,Nyons"), "{text}");
+    assert!(
+        text.contains(
+            "dam023.e.lefevre,Éloïse,LEFÈVRE,eloise.lefevre@exemple.fr,CH Buis-les-Baronnies,Nyons"
+        ),
+        "{text}"
+    );
     assert_eq!(count(&db.store, "people").await, 2);
 
-    let o = tutorat(h, &url, &["import", "users", &fixture_path("windows1252.csv"), "--write-moodle-csv", "/nonexistent/dir/m.csv"]);
+    let o = tutorat(
+        h,
+        &url,
+        &[
+            "import",
+            "users",
+            &fixture_path("windows1252.csv"),
+            "--write-moodle-csv",
+            "/nonexistent/dir/m.csv",
+        ],
+    );
     assert_refused(&o, "directory /nonexistent/dir does not exist");
     assert_eq!(count(&db.store, "people").await, 2);
 
     // A directory where the file should go: imported, but the Moodle CSV is not written.
-    let o = tutorat(h, &url, &["import", "users", &fixture_path("windows1252.csv"), "--write-moodle-csv", home.path().to_str().unwrap()]);
+    let o = tutorat(
+        h,
+        &url,
+        &[
+            "import",
+            "users",
+            &fixture_path("windows1252.csv"),
+            "--write-moodle-csv",
+            home.path().to_str().unwrap(),
+        ],
+    );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("could not be written"));
     assert_eq!(count(&db.store, "people").await, 5);
@@ -207,7 +237,13 @@ async fn cohorts_from_the_command_line() {
     let j = json(&o);
     assert_eq!((j[0]["name"].as_str(), j[0]["members"].as_i64()), (Some("Cohorte_Ex25"), Some(3)));
     let o = tutorat(h, &url, &["cohort", "sync", "Cohorte_Ex25", "--course", "SUPPORT", "--dry-run"]);
-    assert!(stdout(&o).contains("Cohorte_Ex25 synced with SUPPORT: 3 enrolled, 0 enrolled again, 0 enrolments ended (new sync)"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(
+            "Cohorte_Ex25 synced with SUPPORT: 3 enrolled, 0 enrolled again, 0 enrolments ended (new sync)"
+        ),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(count(&db.store, "enrolments").await, 0);
     let o = tutorat(h, &url, &["cohort", "sync", "Cohorte_Ex25", "--course", "SUPPORT", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -232,8 +268,20 @@ async fn session_new_from_the_command_line() {
     let home = tempfile::tempdir().unwrap();
     let (h, url) = (home.path(), db.url());
     let base = [
-        "session", "new", "--model", "QVT-MODELE", "--from", "05/01/2026", "--to", "2026-02-28", "--order", "CMD-1",
-        "--tutor", "mlefevre", "--support-course", "SUPPORT",
+        "session",
+        "new",
+        "--model",
+        "QVT-MODELE",
+        "--from",
+        "05/01/2026",
+        "--to",
+        "2026-02-28",
+        "--order",
+        "CMD-1",
+        "--tutor",
+        "mlefevre",
+        "--support-course",
+        "SUPPORT",
     ];
     let learners = fixture_path("existing.csv");
     let o = tutorat(h, &url, &[&base[..], &["--learners", &learners, "--dry-run"]].concat());
@@ -261,14 +309,34 @@ async fn session_new_from_the_command_line() {
 
     let o = tutorat(h, &url, &[&base[..], &["--learners", &learners]].concat());
     assert_refused(&o, "already exists");
-    let o = tutorat(h, &url, &["session", "new", "--model", "QVT-MODELE", "--from", "31/02/2026", "--to", "2026-03-01"]);
+    let o = tutorat(
+        h,
+        &url,
+        &["session", "new", "--model", "QVT-MODELE", "--from", "31/02/2026", "--to", "2026-03-01"],
+    );
     assert_refused(&o, "--from \"31/02/2026\": no such day");
-    let o = tutorat(h, &url, &["session", "new", "--model", "QVT-MODELE", "--from", "1767571200", "--to", "2026-03-01"]);
+    let o = tutorat(
+        h,
+        &url,
+        &["session", "new", "--model", "QVT-MODELE", "--from", "1767571200", "--to", "2026-03-01"],
+    );
     assert_refused(&o, "write dates as 2026-01-05 or 05/01/2026");
-    let o = tutorat(h, &url, &[
-        "session", "new", "--model", "QVT-MODELE", "--from", "2026-03-01", "--to", "2026-03-31",
-        "--learners", &fixture_path("hostile.csv"),
-    ]);
+    let o = tutorat(
+        h,
+        &url,
+        &[
+            "session",
+            "new",
+            "--model",
+            "QVT-MODELE",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-31",
+            "--learners",
+            &fixture_path("hostile.csv"),
+        ],
+    );
     assert_refused(&o, "6 lines have errors");
     assert_eq!(count(&db.store, "courses").await, 3);
 }

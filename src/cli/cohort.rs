@@ -192,7 +192,11 @@ pub async fn run(p: &Prepared, cmd: &CohortCommand, now: Ts) -> color_eyre::Resu
 }
 
 /// Columns padded to their widest cell (display width), two spaces apart.
-fn table<const N: usize>(out: &mut dyn Write, head: &[String; N], rows: &[[String; N]]) -> std::io::Result<()> {
+fn table<const N: usize>(
+    out: &mut dyn Write,
+    head: &[String; N],
+    rows: &[[String; N]],
+) -> std::io::Result<()> {
     let mut widths = head.each_ref().map(|h| text::width(h));
     for r in rows {
         for (w, c) in widths.iter_mut().zip(r.iter()) {

@@ -90,9 +90,8 @@ pub async fn read_plan(
         Some(d) => parse_delimiter(d)
             .map_err(|d| UserError(format!("--delimiter {d:?}: use \",\", \";\" or \"tab\"")))?,
     };
-    let bytes = std::fs::read(file).map_err(|e| {
-        UserError(loc.tf("import.read_failed", &[("file", &file.display()), ("error", &e)]))
-    })?;
+    let bytes = std::fs::read(file)
+        .map_err(|e| UserError(loc.tf("import.read_failed", &[("file", &file.display()), ("error", &e)])))?;
     let snapshot = p.store.import_snapshot().await?;
     let opts = PlanOptions { update, delimiter, now, tz: p.tz };
     Ok((crate::import::plan(&bytes, &settings, &snapshot, &opts), settings))
@@ -101,7 +100,8 @@ pub async fn read_plan(
 pub async fn run(p: &Prepared, a: &UsersArgs, now: Ts) -> color_eyre::Result<u8> {
     let loc = Locale::new(p.lang);
     let mut out = Quiet(std::io::stdout().lock());
-    if let Some(dir) = a.write_moodle_csv.as_deref().and_then(Path::parent).filter(|d| !d.as_os_str().is_empty())
+    if let Some(dir) =
+        a.write_moodle_csv.as_deref().and_then(Path::parent).filter(|d| !d.as_os_str().is_empty())
         && !dir.is_dir()
     {
         let f = a.write_moodle_csv.as_deref().unwrap_or(Path::new("")).display().to_string();
@@ -117,7 +117,9 @@ pub async fn run(p: &Prepared, a: &UsersArgs, now: Ts) -> color_eyre::Result<u8>
             writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
         }
         let text = problem.describe(&loc);
-        return Err(UserError(loc.tf("import.file_refused", &[("problem", &format!("{file}: {text}"))])).into());
+        return Err(
+            UserError(loc.tf("import.file_refused", &[("problem", &format!("{file}: {text}"))])).into()
+        );
     }
     let counts = plan.counts();
     if !a.json {
@@ -192,9 +194,9 @@ fn write_moodle(
     report: &mut Json,
     quiet: bool,
 ) -> color_eyre::Result<u8> {
-    let res = std::fs::File::create(f)
-        .map_err(|e| e.to_string())
-        .and_then(|file| crate::import::moodle_csv::write(plan, std::io::BufWriter::new(file)).map_err(|e| e.to_string()));
+    let res = std::fs::File::create(f).map_err(|e| e.to_string()).and_then(|file| {
+        crate::import::moodle_csv::write(plan, std::io::BufWriter::new(file)).map_err(|e| e.to_string())
+    });
     let file = f.display().to_string();
     match res {
         Ok(n) => {
@@ -219,10 +221,20 @@ fn list(v: &[String]) -> String {
 
 /// The preview: the file, its columns, then every line (with `all`) or only the lines with
 /// something to say, and the counts.
-pub fn print_plan(out: &mut dyn Write, plan: &ImportPlan, loc: &Locale, file: &str, all: bool) -> std::io::Result<()> {
+pub fn print_plan(
+    out: &mut dyn Write,
+    plan: &ImportPlan,
+    loc: &Locale,
+    file: &str,
+    all: bool,
+) -> std::io::Result<()> {
     let enc = plan.encoding.map(|e| e.label()).unwrap_or("?");
     let delim = plan.delimiter.map(delimiter_label).unwrap_or("?");
-    writeln!(out, "{}", loc.tf("import.file_info", &[("file", &clean(file)), ("encoding", &enc), ("delimiter", &delim)]))?;
+    writeln!(
+        out,
+        "{}",
+        loc.tf("import.file_info", &[("file", &clean(file)), ("encoding", &enc), ("delimiter", &delim)])
+    )?;
     if let Some(c) = &plan.columns {
         writeln!(out, "{}", loc.tf("import.columns_kept", &[("list", &list(&c.kept))]))?;
         if !c.moodle_only.is_empty() {
@@ -298,13 +310,24 @@ pub fn print_plan(out: &mut dyn Write, plan: &ImportPlan, loc: &Locale, file: &s
     Ok(())
 }
 
-fn print_summary(out: &mut dyn Write, loc: &Locale, s: &WriteSummary, existing: u64, ms: u64) -> std::io::Result<()> {
+fn print_summary(
+    out: &mut dyn Write,
+    loc: &Locale,
+    s: &WriteSummary,
+    existing: u64,
+    ms: u64,
+) -> std::io::Result<()> {
     writeln!(
         out,
         "{}",
         loc.tf(
             "import.done",
-            &[("ms", &ms), ("created", &s.created), ("updated", &s.updated), ("existing", &(existing - s.updated))]
+            &[
+                ("ms", &ms),
+                ("created", &s.created),
+                ("updated", &s.updated),
+                ("existing", &(existing - s.updated))
+            ]
         )
     )?;
     writeln!(

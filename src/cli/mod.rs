@@ -90,8 +90,21 @@ mod tests {
     #[test]
     fn session_tutors_do_not_clash_with_the_global_tutor() {
         let a = Args::try_parse_from([
-            "tutorat", "--tutor", "admin", "session", "new", "--model", "M", "--from", "2026-01-05", "--to",
-            "2026-02-28", "--tutor", "a", "--tutor", "b",
+            "tutorat",
+            "--tutor",
+            "admin",
+            "session",
+            "new",
+            "--model",
+            "M",
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-02-28",
+            "--tutor",
+            "a",
+            "--tutor",
+            "b",
         ])
         .unwrap();
         assert_eq!(a.tutor.as_deref(), Some("admin"));

@@ -86,7 +86,9 @@ pub async fn run(p: &Prepared, a: &NewArgs, now: Ts) -> color_eyre::Result<u8> {
         .map_err(|e| UserError(e.to_string()))?;
     let learners = match &a.learners {
         None => None,
-        Some(f) => Some((read_plan(p, f, a.delimiter.as_deref(), false, now).await?.0, f.display().to_string())),
+        Some(f) => {
+            Some((read_plan(p, f, a.delimiter.as_deref(), false, now).await?.0, f.display().to_string()))
+        }
     };
     let lessons = p.store.lessons_total(plan.model.id).await?;
 
@@ -125,7 +127,9 @@ pub async fn run(p: &Prepared, a: &NewArgs, now: Ts) -> color_eyre::Result<u8> {
             ),
         });
         lines.push(match (&plan.group, &plan.order) {
-            (Some(g), Some(o)) => loc.tf("import.session.group", &[("name", &clean(g)), ("order", &clean(o))]),
+            (Some(g), Some(o)) => {
+                loc.tf("import.session.group", &[("name", &clean(g)), ("order", &clean(o))])
+            }
             _ => loc.t("import.session.no_group").to_string(),
         });
         lines.push(if plan.tutors.is_empty() {

@@ -102,10 +102,15 @@ pub enum Column {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HeaderError {
     /// Fewer than two columns: usually the wrong delimiter.
-    FewColumns { delimiter: u8, likely: Option<u8> },
+    FewColumns {
+        delimiter: u8,
+        likely: Option<u8>,
+    },
     Missing(String),
     Duplicate(String),
-    Empty { position: usize },
+    Empty {
+        position: usize,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -236,11 +241,17 @@ mod tests {
             analyse(&h(&["firstname;lastname;email"]), b',', &req, "firstname;lastname;email"),
             Err(HeaderError::FewColumns { delimiter: b',', likely: Some(b';') })
         );
-        assert_eq!(analyse(&h(&["firstname", "email"]), b',', &req, ""), Err(HeaderError::Missing("lastname".into())));
+        assert_eq!(
+            analyse(&h(&["firstname", "email"]), b',', &req, ""),
+            Err(HeaderError::Missing("lastname".into()))
+        );
         assert_eq!(
             analyse(&h(&["firstname", "lastname", "Email", "email"]), b',', &req, ""),
             Err(HeaderError::Duplicate("email".into()))
         );
-        assert_eq!(analyse(&h(&["firstname", "", "lastname"]), b',', &req, ""), Err(HeaderError::Empty { position: 2 }));
+        assert_eq!(
+            analyse(&h(&["firstname", "", "lastname"]), b',', &req, ""),
+            Err(HeaderError::Empty { position: 2 })
+        );
     }
 }

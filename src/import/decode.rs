@@ -34,7 +34,10 @@ impl TextEncoding {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DecodeError {
     Empty,
-    TooLarge { bytes: u64, max: u64 },
+    TooLarge {
+        bytes: u64,
+        max: u64,
+    },
     /// NUL bytes or many control characters: not a text file.
     Binary,
 }

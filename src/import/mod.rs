@@ -126,7 +126,8 @@ pub async fn apply(
     cancel: &AtomicBool,
     progress: Progress<'_>,
 ) -> Result<WriteSummary, WriteError> {
-    let set = plan.writes().ok_or_else(|| WriteError::Invalid("the file has errors: nothing imported".into()))?;
+    let set =
+        plan.writes().ok_or_else(|| WriteError::Invalid("the file has errors: nothing imported".into()))?;
     store.write_import(&set, now, cancel, progress).await
 }
 

@@ -301,7 +301,10 @@ impl<'a> Ctx<'a> {
 
     fn cohort(&self, key: &str) -> Option<i64> {
         let c = &self.snap.cohorts;
-        c.iter().find(|c| c.idnumber.as_deref() == Some(key)).or_else(|| c.iter().find(|c| c.name == key)).map(|c| c.id)
+        c.iter()
+            .find(|c| c.idnumber.as_deref() == Some(key))
+            .or_else(|| c.iter().find(|c| c.name == key))
+            .map(|c| c.id)
     }
 
     fn col(&self, cells: &[String], want: &Column) -> Option<(usize, String)> {
@@ -371,7 +374,8 @@ impl<'a> Ctx<'a> {
                 reasons.push(Reason::EmailInvalid(e.clone()));
             }
         }
-        let username = clean_col("username", get(Std::Username), MAX_USERNAME, &mut reasons).map(|u| u.to_lowercase());
+        let username =
+            clean_col("username", get(Std::Username), MAX_USERNAME, &mut reasons).map(|u| u.to_lowercase());
         if let Some(u) = &username
             && !u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-.@".contains(c))
         {
@@ -383,7 +387,13 @@ impl<'a> Ctx<'a> {
         f.city = clean_col("city", get(Std::City), MAX_CITY, &mut reasons);
         let matricule_col = format!("profile_field_{}", self.s.matricule_field);
         f.matricule = clean_col(&matricule_col, profile(&self.s.matricule_field), MAX_TEXT, &mut reasons)
-            .map(|m| if m.starts_with(&self.s.matricule_prefix) { m } else { format!("{}{m}", self.s.matricule_prefix) });
+            .map(|m| {
+                if m.starts_with(&self.s.matricule_prefix) {
+                    m
+                } else {
+                    format!("{}{m}", self.s.matricule_prefix)
+                }
+            });
         match get(Std::Suspended).as_str() {
             "" | "0" => {}
             "1" => f.suspended = true,
@@ -398,7 +408,8 @@ impl<'a> Ctx<'a> {
         let mut cohorts = Vec::new();
         for &i in &self.cohort_cols {
             let name = self.cols_name(i);
-            if let Some(c) = clean_col(&name, cells.get(i).cloned().unwrap_or_default(), MAX_TEXT, &mut reasons)
+            if let Some(c) =
+                clean_col(&name, cells.get(i).cloned().unwrap_or_default(), MAX_TEXT, &mut reasons)
                 && !cohorts.contains(&c)
             {
                 cohorts.push(c);
@@ -522,7 +533,8 @@ impl<'a> Ctx<'a> {
             }
             // Moodle counts the period from the enrolment's start: the given one, else today
             // (or the course's start when it is later).
-            let from = start_at.unwrap_or_else(|| course.start_at.unwrap_or(self.opts.now).max(self.opts.now));
+            let from =
+                start_at.unwrap_or_else(|| course.start_at.unwrap_or(self.opts.now).max(self.opts.now));
             let end_at = days.map(|d| from + d * 86_400);
             let group_name = cell(Numbered::Group).map(|(_, g)| g).filter(|g| !g.is_empty());
             out.push(CourseReq {
@@ -549,7 +561,9 @@ impl<'a> Ctx<'a> {
             return Err(Reason::NoEstablishment);
         }
         let (f, l) = (slug(first), slug(last));
-        if (t.contains("{lastname}") && l.is_empty()) || ((t.contains("{firstname}") || t.contains("{initial}")) && f.is_empty()) {
+        if (t.contains("{lastname}") && l.is_empty())
+            || ((t.contains("{firstname}") || t.contains("{initial}")) && f.is_empty())
+        {
             return Err(Reason::UsernameUnbuildable);
         }
         Ok(t.replace("{establishment}", &self.s.establishment_code.to_lowercase())
@@ -645,7 +659,8 @@ impl<'a> Ctx<'a> {
             if let Ok(expected) = self.build_username(&r.fields.firstname, &r.fields.lastname) {
                 let u = &r.fields.username;
                 let follows = u == &expected
-                    || u.strip_prefix(expected.as_str()).is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+                    || u.strip_prefix(expected.as_str())
+                        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
                 if !follows {
                     r.reasons.push(Reason::Nomenclature { expected });
                 }
@@ -735,7 +750,9 @@ impl<'a> Ctx<'a> {
         over(&r.fields.city, &mut m.city);
         over(&r.fields.idnumber, &mut m.idnumber);
         over(&r.fields.matricule, &mut m.matricule);
-        if has(Std::Suspended) && r.cells.get(self.index(Std::Suspended)).is_some_and(|c| !c.trim().is_empty()) {
+        if has(Std::Suspended)
+            && r.cells.get(self.index(Std::Suspended)).is_some_and(|c| !c.trim().is_empty())
+        {
             m.suspended = r.fields.suspended;
         }
         let mut changes = Vec::new();

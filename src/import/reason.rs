@@ -19,39 +19,73 @@ pub enum Severity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reason {
     Person(Problem),
-    FieldCount { found: usize, expected: usize },
+    FieldCount {
+        found: usize,
+        expected: usize,
+    },
     EmailNoAt(String),
     EmailInvalid(String),
-    TooLong { column: String, chars: usize, max: usize },
+    TooLong {
+        column: String,
+        chars: usize,
+        max: usize,
+    },
     UsernameInvalid(String),
     /// A username must be built and `[import] establishment_code` is empty.
     NoEstablishment,
     /// The names give nothing to build a username from.
     UsernameUnbuildable,
-    DuplicateEmail { other_line: u64 },
-    DuplicateUsername { other_line: u64 },
+    DuplicateEmail {
+        other_line: u64,
+    },
+    DuplicateUsername {
+        other_line: u64,
+    },
     /// Another line of the file is the same existing person.
-    SamePerson { other_line: u64 },
+    SamePerson {
+        other_line: u64,
+    },
     /// The e-mail is one person's, the username another's.
-    TwoPeople { by_email: String, by_username: String },
+    TwoPeople {
+        by_email: String,
+        by_username: String,
+    },
     BadSuspended(String),
     UnknownCourse(String),
-    BadRole { column: String, value: String },
-    BadNumber { column: String, value: String },
-    BadDate { column: String, value: String, not_real: bool },
+    BadRole {
+        column: String,
+        value: String,
+    },
+    BadNumber {
+        column: String,
+        value: String,
+    },
+    BadDate {
+        column: String,
+        value: String,
+        not_real: bool,
+    },
     // Warnings.
     /// Control characters, escape sequences or invisible characters were removed.
     Cleaned(String),
     /// A given username that does not follow `[import] username_template`.
-    Nomenclature { expected: String },
+    Nomenclature {
+        expected: String,
+    },
     /// The username built was taken by someone else: it got a number.
-    Suffixed { taken: String },
+    Suffixed {
+        taken: String,
+    },
     /// `deleted` = 1: tutorat deletes nobody (Moodle will, from the Moodle CSV).
     DeletedIgnored,
     /// roleN, groupN… without courseN.
-    WithoutCourse { column: String },
+    WithoutCourse {
+        column: String,
+    },
     /// Same names as another line, and neither has an e-mail: two people, or one twice?
-    SameName { other_line: u64 },
+    SameName {
+        other_line: u64,
+    },
 }
 
 impl Reason {
@@ -145,7 +179,9 @@ impl Reason {
             }
             Reason::BadSuspended(v) => loc.tf(&k("bad_suspended"), &[("value", v)]),
             Reason::UnknownCourse(v) => loc.tf(&k("unknown_course"), &[("value", v)]),
-            Reason::BadRole { column, value } => loc.tf(&k("bad_role"), &[("column", column), ("value", value)]),
+            Reason::BadRole { column, value } => {
+                loc.tf(&k("bad_role"), &[("column", column), ("value", value)])
+            }
             Reason::BadNumber { column, value } => {
                 loc.tf(&k("bad_number"), &[("column", column), ("value", value)])
             }
@@ -174,7 +210,10 @@ pub enum FileProblem {
     Header(HeaderError),
     /// The file has a header and no line of data.
     NoRows,
-    Csv { line: u64, message: String },
+    Csv {
+        line: u64,
+        message: String,
+    },
 }
 
 impl FileProblem {
@@ -196,10 +235,9 @@ impl FileProblem {
         let k = |key: &str| format!("import.file.{key}");
         match self {
             FileProblem::Decode(DecodeError::Empty) => loc.t(&k("empty")).to_string(),
-            FileProblem::Decode(DecodeError::TooLarge { bytes, max }) => loc.tf(
-                &k("too_large"),
-                &[("size", &mib(*bytes)), ("max", &mib(*max))],
-            ),
+            FileProblem::Decode(DecodeError::TooLarge { bytes, max }) => {
+                loc.tf(&k("too_large"), &[("size", &mib(*bytes)), ("max", &mib(*max))])
+            }
             FileProblem::Decode(DecodeError::Binary) => loc.t(&k("binary")).to_string(),
             FileProblem::Header(HeaderError::FewColumns { delimiter, likely }) => match likely {
                 Some(l) => loc.tf(
@@ -209,7 +247,9 @@ impl FileProblem {
                 None => loc.tf(&k("few_columns"), &[("delimiter", &delimiter_label(*delimiter))]),
             },
             FileProblem::Header(HeaderError::Missing(c)) => loc.tf(&k("missing_column"), &[("column", c)]),
-            FileProblem::Header(HeaderError::Duplicate(c)) => loc.tf(&k("duplicate_column"), &[("column", c)]),
+            FileProblem::Header(HeaderError::Duplicate(c)) => {
+                loc.tf(&k("duplicate_column"), &[("column", c)])
+            }
             FileProblem::Header(HeaderError::Empty { position }) => {
                 loc.tf(&k("empty_column_name"), &[("n", position)])
             }

@@ -141,7 +141,8 @@ pub fn plan_session(
     if find(&shortname).is_some() {
         return Err(SessionError::CourseExists(shortname));
     }
-    let group = order.as_ref().map(|_| fill(&cfg.group_name, &fullname).trim().to_string()).filter(|g| !g.is_empty());
+    let group =
+        order.as_ref().map(|_| fill(&cfg.group_name, &fullname).trim().to_string()).filter(|g| !g.is_empty());
     let mut tutors = Vec::new();
     for u in &req.tutors {
         let u = u.trim().to_lowercase();
@@ -187,7 +188,10 @@ pub fn plan_session(
 }
 
 /// `A/B/C`: the deepest existing category along the path, and the names to create below it.
-fn resolve_category(path: &str, cats: &[Category]) -> Result<(CategoryWrite, String, Vec<String>), SessionError> {
+fn resolve_category(
+    path: &str,
+    cats: &[Category],
+) -> Result<(CategoryWrite, String, Vec<String>), SessionError> {
     let names: Vec<String> = path.split('/').map(|n| crate::text::clean(n.trim())).collect();
     if names.iter().any(String::is_empty) {
         return Err(SessionError::BadCategory(path.to_string()));
@@ -243,7 +247,10 @@ mod tests {
                     ..PersonFields::default()
                 },
             }],
-            courses: vec![course(1, "QVT", "Qualité de vie au travail (QVT)"), course(3, "SUPPORT", "Assistance")],
+            courses: vec![
+                course(1, "QVT", "Qualité de vie au travail (QVT)"),
+                course(3, "SUPPORT", "Assistance"),
+            ],
             cohorts: vec![],
         }
     }
@@ -275,7 +282,10 @@ mod tests {
         assert_eq!(p.shortname, p.fullname);
         assert_eq!(p.group.as_deref(), Some("CMD-42"));
         assert_eq!(p.category_path, "Santé / Soins");
-        assert_eq!(p.tutors, vec![TutorRef { id: 7, username: "mlefevre".into(), name: "LEFÈVRE Marie".into() }]);
+        assert_eq!(
+            p.tutors,
+            vec![TutorRef { id: 7, username: "mlefevre".into(), name: "LEFÈVRE Marie".into() }]
+        );
         // 2026-01-05 00:00 in Paris is 2026-01-04 23:00 UTC.
         assert_eq!(p.start_at, 1_767_567_600);
         assert_eq!(p.end_at - p.start_at, (31 + 23) * 86_400 + 86_399);
@@ -286,16 +296,31 @@ mod tests {
         let tz = DisplayTz::parse("UTC").unwrap();
         let c = SessionConfig::default();
         let try_ = |r: SessionRequest| plan_session(&r, &c, &snap(), &cats(), tz).unwrap_err();
-        assert_eq!(try_(SessionRequest { from: "31/02/2026".into(), ..req() }), SessionError::DayNotReal {
-            which: "from",
-            value: "31/02/2026".into()
-        });
-        assert!(matches!(try_(SessionRequest { to: "1767571200".into(), ..req() }), SessionError::DayFormat { .. }));
-        assert!(matches!(try_(SessionRequest { to: "2026-01-01".into(), ..req() }), SessionError::EndBeforeStart { .. }));
-        assert_eq!(try_(SessionRequest { model: "NOPE".into(), ..req() }), SessionError::UnknownModel("NOPE".into()));
-        assert_eq!(try_(SessionRequest { tutors: vec!["x".into()], ..req() }), SessionError::UnknownTutor("x".into()));
+        assert_eq!(
+            try_(SessionRequest { from: "31/02/2026".into(), ..req() }),
+            SessionError::DayNotReal { which: "from", value: "31/02/2026".into() }
+        );
+        assert!(matches!(
+            try_(SessionRequest { to: "1767571200".into(), ..req() }),
+            SessionError::DayFormat { .. }
+        ));
+        assert!(matches!(
+            try_(SessionRequest { to: "2026-01-01".into(), ..req() }),
+            SessionError::EndBeforeStart { .. }
+        ));
+        assert_eq!(
+            try_(SessionRequest { model: "NOPE".into(), ..req() }),
+            SessionError::UnknownModel("NOPE".into())
+        );
+        assert_eq!(
+            try_(SessionRequest { tutors: vec!["x".into()], ..req() }),
+            SessionError::UnknownTutor("x".into())
+        );
         let mut s = snap();
-        s.courses.push(CourseRef { shortname: "Session du 05-01-2026 au 28-02-2026_Qualité de vie au travail (QVT)".into(), ..s.courses[0].clone() });
+        s.courses.push(CourseRef {
+            shortname: "Session du 05-01-2026 au 28-02-2026_Qualité de vie au travail (QVT)".into(),
+            ..s.courses[0].clone()
+        });
         assert!(matches!(plan_session(&req(), &c, &s, &cats(), tz), Err(SessionError::CourseExists(_))));
     }
 
@@ -304,7 +329,10 @@ mod tests {
         let (w, path, created) = resolve_category("Santé/Soins", &cats()).unwrap();
         assert_eq!((w, path.as_str(), created.len()), (CategoryWrite::Keep(Some(2)), "Santé / Soins", 0));
         let (w, _, created) = resolve_category("Santé/Urgences/Nuit", &cats()).unwrap();
-        assert_eq!(w, CategoryWrite::Create { parent: Some(1), names: vec!["Urgences".into(), "Nuit".into()] });
+        assert_eq!(
+            w,
+            CategoryWrite::Create { parent: Some(1), names: vec!["Urgences".into(), "Nuit".into()] }
+        );
         assert_eq!(created, ["Urgences", "Nuit"]);
         assert!(resolve_category("Santé//x", &cats()).is_err());
     }

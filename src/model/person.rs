@@ -74,12 +74,19 @@ impl Field {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Problem {
     Missing(Field),
-    TooLong { field: Field, chars: usize, max: usize },
+    TooLong {
+        field: Field,
+        chars: usize,
+        max: usize,
+    },
     /// A name with no letter at all ("123", "-").
     NoLetter(Field),
     BadCivility(String),
     /// Not a French number: neither `0X XX XX XX XX` nor its +33 / 0033 forms.
-    BadPhone { field: Field, value: String },
+    BadPhone {
+        field: Field,
+        value: String,
+    },
 }
 
 impl Problem {
@@ -249,7 +256,12 @@ pub fn normalise_phone(s: &str) -> Option<String> {
         && national.as_bytes()[1] != b'0'
         && national.bytes().all(|b| b.is_ascii_digit());
     ok.then(|| {
-        national.as_bytes().chunks(2).map(|p| std::str::from_utf8(p).unwrap_or("")).collect::<Vec<_>>().join(" ")
+        national
+            .as_bytes()
+            .chunks(2)
+            .map(|p| std::str::from_utf8(p).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(" ")
     })
 }
 
@@ -293,8 +305,13 @@ mod tests {
         // Where the source has no civility (Moodle's upload file), it may be waived.
         let r = normalise(&input("", "Blondel", "valentin"), false).unwrap();
         assert_eq!(r.civility, None);
-        assert_eq!(normalise(&input("Dr", "A", "B"), false).unwrap_err(), vec![Problem::BadCivility("Dr".into())]);
-        for (s, c) in [("Monsieur", Civility::Monsieur), ("MR", Civility::Monsieur), ("Mlle", Civility::Madame)] {
+        assert_eq!(
+            normalise(&input("Dr", "A", "B"), false).unwrap_err(),
+            vec![Problem::BadCivility("Dr".into())]
+        );
+        for (s, c) in
+            [("Monsieur", Civility::Monsieur), ("MR", Civility::Monsieur), ("Mlle", Civility::Madame)]
+        {
             assert_eq!(Civility::parse(s), Some(c), "{s}");
         }
     }
@@ -341,11 +358,8 @@ mod tests {
         for bad in ["+44 20 7946 0958", "061234567", "06123456789", "06 12 34 56 7a", "0012345678", "+33"] {
             assert_eq!(normalise_phone(bad), None, "{bad}");
         }
-        let r = normalise(
-            &PersonInput { phone: "+33612345678", phone2: "", ..input("M", "A", "B") },
-            true,
-        )
-        .unwrap();
+        let r = normalise(&PersonInput { phone: "+33612345678", phone2: "", ..input("M", "A", "B") }, true)
+            .unwrap();
         assert_eq!((r.phone.as_deref(), r.phone2), (Some("06 12 34 56 78"), None));
         let e = normalise(&PersonInput { phone2: "12", ..input("M", "A", "B") }, true).unwrap_err();
         assert_eq!(e, vec![Problem::BadPhone { field: Field::Phone2, value: "12".into() }]);

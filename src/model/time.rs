@@ -95,7 +95,11 @@ pub fn parse_day(input: &str) -> Result<chrono::NaiveDate, DayError> {
     chrono::NaiveDate::parse_from_str(t, pattern).map_err(|e| {
         // chrono says "out of range" when every part has the right shape but the day does
         // not exist in that month.
-        if e.kind() == chrono::format::ParseErrorKind::OutOfRange { DayError::NotReal } else { DayError::Format }
+        if e.kind() == chrono::format::ParseErrorKind::OutOfRange {
+            DayError::NotReal
+        } else {
+            DayError::Format
+        }
     })
 }
 

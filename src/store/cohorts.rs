@@ -104,7 +104,13 @@ WHERE k.cohort_id = $1 ORDER BY c.shortname";
     /// Syncs `course` with the cohort (once; again is harmless) and brings the enrolments
     /// of every course synced with it up to date. With `dry_run` the same work is done in
     /// a transaction that is rolled back, so the counts are exact and nothing stays.
-    pub async fn sync_cohort(&self, cohort: &str, course: &str, now: Ts, dry_run: bool) -> Result<CohortSyncReport> {
+    pub async fn sync_cohort(
+        &self,
+        cohort: &str,
+        course: &str,
+        now: Ts,
+        dry_run: bool,
+    ) -> Result<CohortSyncReport> {
         const COURSE: &str = "SELECT id FROM courses WHERE shortname = $1";
         const LINK: &str = "INSERT INTO cohort_courses (cohort_id, course_id, linked_at) VALUES ($1, $2, $3) \
                             ON CONFLICT DO NOTHING";
@@ -174,7 +180,11 @@ async fn find(tx: &mut Tx, cohort: &str) -> Result<i64> {
 }
 
 /// Brings up to date the enrolments of every course synced with one of `cohorts`.
-pub(crate) async fn sync_cohorts_courses(tx: &mut Tx, cohorts: &[i64], now: Ts) -> Result<SyncCounts, sqlx::Error> {
+pub(crate) async fn sync_cohorts_courses(
+    tx: &mut Tx,
+    cohorts: &[i64],
+    now: Ts,
+) -> Result<SyncCounts, sqlx::Error> {
     const COURSES: &str = "SELECT DISTINCT course_id FROM cohort_courses WHERE cohort_id = $1";
     let mut courses = Vec::new();
     for id in cohorts {

@@ -240,11 +240,8 @@ pub(crate) async fn write_people(
 
     let new_count = set.people.iter().filter(|p| p.existing.is_none()).count();
     let mut fresh = reserve_ids(tx, "people", new_count).await?.into_iter();
-    sum.person_ids = set
-        .people
-        .iter()
-        .map(|p| p.existing.or_else(|| fresh.next()).unwrap_or_default())
-        .collect();
+    sum.person_ids =
+        set.people.iter().map(|p| p.existing.or_else(|| fresh.next()).unwrap_or_default()).collect();
 
     let total = set.people.len();
     for (b, batch) in set.people.chunks(BATCH).enumerate() {
@@ -253,7 +250,8 @@ pub(crate) async fn write_people(
         }
         let ids = &sum.person_ids[b * BATCH..b * BATCH + batch.len()];
         let mut inserts = Vec::new();
-        let (mut members, mut enrols, mut tutors, mut in_groups) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut members, mut enrols, mut tutors, mut in_groups) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (p, &id) in batch.iter().zip(ids) {
             let f = &p.fields;
             if p.existing.is_none() {
@@ -407,13 +405,15 @@ pub(crate) async fn group_id(
     idnumber: Option<&str>,
 ) -> Result<(i64, bool), sqlx::Error> {
     const FIND: &str = "SELECT id FROM course_groups WHERE course_id = $1 AND name = $2 ORDER BY id LIMIT 1";
-    const ADD: &str = "INSERT INTO course_groups (course_id, name, idnumber) VALUES ($1, $2, $3) RETURNING id";
+    const ADD: &str =
+        "INSERT INTO course_groups (course_id, name, idnumber) VALUES ($1, $2, $3) RETURNING id";
     if let Some(id) =
         with_txc!(tx, |c| sqlx::query_scalar(FIND).bind(course).bind(name).fetch_optional(c).await)?
     {
         return Ok((id, false));
     }
-    let id = with_txc!(tx, |c| sqlx::query_scalar(ADD).bind(course).bind(name).bind(idnumber).fetch_one(c).await)?;
+    let id =
+        with_txc!(tx, |c| sqlx::query_scalar(ADD).bind(course).bind(name).bind(idnumber).fetch_one(c).await)?;
     Ok((id, true))
 }
 
@@ -544,9 +544,11 @@ FROM lessons WHERE course_id = $2 ORDER BY position, id";
             ids.iter().map(|&p| row![course, p, kind.as_db(), true, now]).collect()
         };
         const ENROL_COLS: &[&str] = &["course_id", "person_id", "kind", "active", "enrolled_at"];
-        s.learners_enrolled = tx.insert_ignore("enrolments", ENROL_COLS, &enrol(course, w.learner_kind)).await?;
+        s.learners_enrolled =
+            tx.insert_ignore("enrolments", ENROL_COLS, &enrol(course, w.learner_kind)).await?;
         if let Some(support) = w.support_course_id {
-            s.support_enrolled = tx.insert_ignore("enrolments", ENROL_COLS, &enrol(support, w.support_kind)).await?;
+            s.support_enrolled =
+                tx.insert_ignore("enrolments", ENROL_COLS, &enrol(support, w.support_kind)).await?;
         }
         with_txc!(&mut tx, |c| sqlx::query(ADD_SESSION)
             .bind(course)
@@ -564,5 +566,17 @@ FROM lessons WHERE course_id = $2 ORDER BY position, id";
         }
         tx.commit().await?;
         Ok(s)
+    }
+}
+
+impl Store {
+    /// Whether this person may import people and set up sessions from the dashboard: an
+    /// administrator, or a person flagged as training manager (`people.is_manager`).
+    pub async fn can_manage(&self, scope: &super::people::Scope) -> Result<bool, StoreError> {
+        const SQL: &str = "SELECT is_admin OR is_manager FROM people WHERE id = $1";
+        let Some(p) = &scope.person else { return Ok(false) };
+        let v: Option<bool> =
+            crate::with_pool!(self, |c| sqlx::query_scalar(SQL).bind(p.id).fetch_optional(c).await)?;
+        Ok(v.unwrap_or(false))
     }
 }

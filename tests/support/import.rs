@@ -78,8 +78,8 @@ pub async fn people(store: &Store) -> Vec<String> {
     let sql = "SELECT username, firstname, lastname, COALESCE(email, '-'), COALESCE(phone, '-'), \
                COALESCE(matricule, '-'), COALESCE(city, '-'), COALESCE(civility, '-'), suspended \
                FROM people ORDER BY username";
-    let rows: Vec<(String, String, String, String, String, String, String, String, bool)> =
-        tutorat::with_pool!(store, |p| sqlx::query_as(sql).fetch_all(p).await).unwrap();
+    type Row = (String, String, String, String, String, String, String, String, bool);
+    let rows: Vec<Row> = tutorat::with_pool!(store, |p| sqlx::query_as(sql).fetch_all(p).await).unwrap();
     rows.into_iter()
         .map(|r| format!("{}|{}|{}|{}|{}|{}|{}|{}|{}", r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8))
         .collect()
@@ -100,7 +100,8 @@ SELECT 'tutor ' || c.shortname || ' ' || p.username FROM course_tutors t
 UNION ALL
 SELECT 'group ' || g.name || ' ' || p.username FROM group_members m
   JOIN course_groups g ON g.id = m.group_id JOIN people p ON p.id = m.person_id";
-    let mut v: Vec<String> = tutorat::with_pool!(store, |p| sqlx::query_scalar(sql).fetch_all(p).await).unwrap();
+    let mut v: Vec<String> =
+        tutorat::with_pool!(store, |p| sqlx::query_scalar(sql).fetch_all(p).await).unwrap();
     v.sort();
     v
 }
