@@ -507,6 +507,20 @@ both!(the_moodle_csv_reads_back_to_the_same_rows, |db| {
     );
 });
 
+both!(who_may_import_from_the_dashboard, |db| {
+    let w = world(&db.store).await;
+    let mut fx = support::fixture::Fx::new(&db.store).await;
+    fx.admin("admin").await;
+    fx.done().await;
+    let may = async |u: &str| db.store.can_manage(&db.store.scope_for(u).await.unwrap()).await.unwrap();
+    assert!(may("admin").await);
+    assert!(!may("mlefevre").await);
+    assert!(!may("nobody").await);
+    let sql = "UPDATE people SET is_manager = TRUE WHERE id = $1";
+    tutorat::with_pool!(&db.store, |p| sqlx::query(sql).bind(w.marie).execute(p).await.map(|_| ())).unwrap();
+    assert!(may("mlefevre").await);
+});
+
 #[test]
 fn files_that_cannot_be_read_say_why() {
     let s = support::import::settings();

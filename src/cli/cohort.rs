@@ -89,7 +89,7 @@ pub async fn run(p: &Prepared, cmd: &CohortCommand, now: Ts) -> color_eyre::Resu
         }
         CohortCommand::Show { name, json } => {
             let Some(d) = p.store.cohort(name).await? else {
-                return Err(UserError(format!("no cohort named {name:?}")).into());
+                return Err(UserError(loc.tf("import.cohort.unknown", &[("name", &clean(name))])).into());
             };
             if *json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&d)?)?;
@@ -134,6 +134,7 @@ pub async fn run(p: &Prepared, cmd: &CohortCommand, now: Ts) -> color_eyre::Resu
             }
         }
         CohortCommand::Sync { name, course, dry_run, json } => {
+            known(p, &loc, name).await?;
             let r = p.store.sync_cohort(name, course, now, *dry_run).await.map_err(user)?;
             if *json {
                 let mut v = json!(r);
@@ -163,6 +164,7 @@ pub async fn run(p: &Prepared, cmd: &CohortCommand, now: Ts) -> color_eyre::Resu
             }
         }
         CohortCommand::Remove { name, usernames, dry_run, json } => {
+            known(p, &loc, name).await?;
             let r = p.store.remove_cohort_members(name, usernames, now, *dry_run).await.map_err(user)?;
             if *json {
                 let mut v = json!(r);
@@ -189,6 +191,13 @@ pub async fn run(p: &Prepared, cmd: &CohortCommand, now: Ts) -> color_eyre::Resu
         }
     }
     Ok(0)
+}
+
+async fn known(p: &Prepared, loc: &Locale, name: &str) -> color_eyre::Result<()> {
+    if p.store.cohort(name).await?.is_none() {
+        return Err(UserError(loc.tf("import.cohort.unknown", &[("name", &clean(name))])).into());
+    }
+    Ok(())
 }
 
 /// Columns padded to their widest cell (display width), two spaces apart.

@@ -83,7 +83,7 @@ pub async fn run(p: &Prepared, a: &NewArgs, now: Ts) -> color_eyre::Result<u8> {
         category: a.category.clone(),
     };
     let plan = plan_session(&req, &p.config.session, &snapshot, &categories, p.tz)
-        .map_err(|e| UserError(e.to_string()))?;
+        .map_err(|e| UserError(e.describe(&loc)))?;
     let learners = match &a.learners {
         None => None,
         Some(f) => {

@@ -8,6 +8,21 @@
 //! shown as a preview. [`apply`] writes a plan without errors in one transaction, in
 //! batches between which a cancel flag is checked (cancelling rolls everything back) and
 //! progress is reported; it refuses a plan whose snapshot is out of date.
+//!
+//! From the dashboard (issue 12, item 7), in tasks off the event loop:
+//!
+//! ```text
+//! store.can_manage(&scope)                     -> show the `I` key or not
+//! let snap = store.import_snapshot().await?;   // people, courses, cohorts
+//! let plan = import::plan(&bytes, &Settings::from_config(&cfg)?, &snap, &PlanOptions { .. });
+//!   // pure and synchronous (~0.1 s for 10,000 lines): spawn_blocking for big files.
+//!   // Preview: plan.problem (file-level), plan.rows (line, status, fields, reasons with
+//!   // Reason::describe(&loc) and severity, changes), plan.counts(), plan.new_cohorts.
+//! let cancel = Arc::new(AtomicBool::new(false));   // set it from the cancel key
+//! import::apply(&store, &plan, now, &cancel, &mut |done, total| { /* send an Action */ }).await
+//!   // Err(WriteError::Cancelled): rolled back, nothing written.
+//!   // Err(WriteError::Stale): someone changed the people meanwhile: plan again.
+//! ```
 
 pub mod columns;
 pub mod decode;
@@ -61,6 +76,12 @@ impl Settings {
             delimiter,
             max_bytes: c.max_file_mb.max(1).saturating_mul(1024 * 1024),
         };
+        if !s.establishment_code.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
+            return Err(format!(
+                "[import] establishment_code {:?}: only letters, digits and _ - . (it starts usernames)",
+                s.establishment_code
+            ));
+        }
         let vars = ["{establishment}", "{initial}", "{firstname}", "{lastname}"];
         if let Some(bad) = unknown_placeholder(&s.username_template, &vars) {
             return Err(format!(
@@ -148,6 +169,9 @@ mod tests {
         cfg.import.fictitious_email = "{username}.fictif".into();
         assert!(Settings::from_config(&cfg).unwrap_err().contains("does not make an address"));
         cfg.import.fictitious_email = "{username}.fictif@anfh.fr".into();
+        cfg.import.establishment_code = "dam 023".into();
+        assert!(Settings::from_config(&cfg).unwrap_err().contains("establishment_code"));
+        cfg.import.establishment_code = "dam023".into();
         cfg.import.delimiter = "|".into();
         assert!(Settings::from_config(&cfg).unwrap_err().contains("delimiter"));
     }

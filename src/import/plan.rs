@@ -672,6 +672,10 @@ impl<'a> Ctx<'a> {
             return Ok(None);
         }
         let base = self.build_username(&r.fields.firstname, &r.fields.lastname)?;
+        if base.chars().count() > MAX_USERNAME - 3 {
+            let chars = base.chars().count();
+            return Err(Reason::TooLong { column: "username".into(), chars, max: MAX_USERNAME - 3 });
+        }
         for k in 1..1000 {
             let cand = if k == 1 { base.clone() } else { format!("{base}{k}") };
             if taken.contains(&cand) {

@@ -48,6 +48,31 @@ pub enum SessionError {
     Config(String),
 }
 
+impl SessionError {
+    /// The message in the interface language (the `Display` text is the English one, for
+    /// logs).
+    pub fn describe(&self, loc: &crate::locale::Locale) -> String {
+        let k = |key: &str| format!("import.session.err_{key}");
+        match self {
+            SessionError::UnknownModel(v) => loc.tf(&k("unknown_model"), &[("value", v)]),
+            SessionError::DayNotReal { which, value } => {
+                loc.tf(&k("day_not_real"), &[("which", which), ("value", value)])
+            }
+            SessionError::DayFormat { which, value } => {
+                loc.tf(&k("day_format"), &[("which", which), ("value", value)])
+            }
+            SessionError::EndBeforeStart { from, to } => {
+                loc.tf(&k("end_before_start"), &[("from", from), ("to", to)])
+            }
+            SessionError::UnknownTutor(v) => loc.tf(&k("unknown_tutor"), &[("value", v)]),
+            SessionError::UnknownSupport(v) => loc.tf(&k("unknown_support"), &[("value", v)]),
+            SessionError::CourseExists(v) => loc.tf(&k("course_exists"), &[("value", v)]),
+            SessionError::BadCategory(v) => loc.tf(&k("bad_category"), &[("value", v)]),
+            SessionError::Config(m) => m.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct TutorRef {
     pub id: i64,
