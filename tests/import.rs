@@ -521,6 +521,16 @@ both!(who_may_import_from_the_dashboard, |db| {
     assert!(may("mlefevre").await);
 });
 
+both!(a_quote_left_open_and_a_short_line_are_named, |db| {
+    world(&db.store).await;
+    let csv =
+        "firstname,lastname,email\nAnne,Martin\nPaul,\"Dupont,paul@exemple.fr\nZoé,Roux,zoe@exemple.fr\n";
+    let p = plan(&db.store, csv.as_bytes(), false).await;
+    assert_eq!(p.rows[0].reasons, [Reason::FieldCount { found: 2, expected: 3 }]);
+    assert_eq!((p.rows[1].line, codes(&p, 3)), (3, vec!["unclosed_quote"]));
+    assert_eq!(p.rows.len(), 2);
+});
+
 #[test]
 fn files_that_cannot_be_read_say_why() {
     let s = support::import::settings();

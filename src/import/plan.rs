@@ -316,7 +316,12 @@ impl<'a> Ctx<'a> {
     fn read_row(&self, line: u64, cells: Vec<String>) -> PlanRow {
         let mut reasons = Vec::new();
         if cells.len() != self.cols.len() {
-            reasons.push(Reason::FieldCount { found: cells.len(), expected: self.cols.len() });
+            // A quote left open swallows the lines after it into one cell.
+            if cells.iter().any(|c| c.contains('\n')) {
+                reasons.push(Reason::UnclosedQuote);
+            } else {
+                reasons.push(Reason::FieldCount { found: cells.len(), expected: self.cols.len() });
+            }
         }
         let get = |s: Std| self.col(&cells, &Column::Std(s)).map(|(_, v)| v).unwrap_or_default();
         let profile = |name: &str| {

@@ -23,6 +23,8 @@ pub enum Reason {
         found: usize,
         expected: usize,
     },
+    /// A quote opened and never closed: the following lines ran into one cell.
+    UnclosedQuote,
     EmailNoAt(String),
     EmailInvalid(String),
     TooLong {
@@ -115,6 +117,7 @@ impl Reason {
                 Problem::BadPhone { .. } => "bad_phone",
             },
             Reason::FieldCount { .. } => "field_count",
+            Reason::UnclosedQuote => "unclosed_quote",
             Reason::EmailNoAt(_) => "email_without_at",
             Reason::EmailInvalid(_) => "invalid_email",
             Reason::TooLong { .. } => "too_long",
@@ -161,6 +164,7 @@ impl Reason {
             Reason::FieldCount { found, expected } => {
                 loc.tf(&k("field_count"), &[("n", found), ("expected", expected)])
             }
+            Reason::UnclosedQuote => loc.t(&k("unclosed_quote")).to_string(),
             Reason::EmailNoAt(v) => loc.tf(&k("email_no_at"), &[("value", v)]),
             Reason::EmailInvalid(v) => loc.tf(&k("email_invalid"), &[("value", v)]),
             Reason::TooLong { column, chars, max } => {
