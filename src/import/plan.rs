@@ -608,6 +608,8 @@ impl<'a> Ctx<'a> {
         let mut taken: HashSet<String> = usernames.into_keys().collect();
         let mut claimed: HashMap<usize, u64> = HashMap::new();
         let mut nameless: HashMap<(String, String), u64> = HashMap::new();
+        // (earlier line, later line) pairs that are the same known person: both errors.
+        let mut twice: Vec<(u64, u64)> = Vec::new();
         for r in rows.iter_mut() {
             if r.has_errors() {
                 continue;
@@ -628,11 +630,17 @@ impl<'a> Ctx<'a> {
                 Ok(Some(pi)) => {
                     if let Some(&other_line) = claimed.get(&pi) {
                         r.reasons.push(Reason::SamePerson { other_line });
+                        twice.push((other_line, r.line));
                         continue;
                     }
                     claimed.insert(pi, r.line);
                     self.existing(r, &self.snap.people[pi]);
                 }
+            }
+        }
+        for (first, later) in twice {
+            if let Some(r) = rows.iter_mut().find(|r| r.line == first) {
+                r.reasons.push(Reason::SamePerson { other_line: later });
             }
         }
     }
