@@ -26,6 +26,7 @@
 
 pub mod columns;
 pub mod decode;
+pub mod matching;
 pub mod moodle_csv;
 pub mod plan;
 pub mod reason;
