@@ -17,6 +17,8 @@ pub struct Config {
     pub triage: TriageConfig,
     pub reminders: RemindersConfig,
     pub smtp: SmtpConfig,
+    pub import: ImportConfig,
+    pub session: SessionConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -208,6 +210,77 @@ impl Default for SmtpConfig {
             from_address: String::new(),
             from_name: String::new(),
             timeout_secs: 30,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportConfig {
+    /// The establishment code that starts built usernames (`dam023`); "" when the centre
+    /// has none (then every line needs a username, or a template without it).
+    pub establishment_code: String,
+    /// Username built when a line has none: `{establishment}`, `{initial}` (first letter of
+    /// the first name), `{firstname}`, `{lastname}`; lower case, accents folded.
+    pub username_template: String,
+    /// Address given to a line without e-mail (`{username}`); it must match
+    /// `[reminders] fictitious_patterns`, so that nobody mails it.
+    pub fictitious_email: String,
+    /// Short name of the Moodle profile field holding the matricule (`profile_field_<name>`).
+    pub matricule_field: String,
+    /// Put before every matricule that does not already start with it ("000" on the
+    /// seed's platform); "" for none.
+    pub matricule_prefix: String,
+    /// Short name of the profile field holding the civility (`profile_field_<name>`).
+    pub civility_field: String,
+    /// Refuse lines without a civility (Moodle's upload file usually has none).
+    pub require_civility: bool,
+    /// `auto` (the most frequent of `,` `;` and tab in the header), `,`, `;` or `tab`.
+    pub delimiter: String,
+    /// Larger files are refused.
+    pub max_file_mb: u64,
+}
+
+impl Default for ImportConfig {
+    fn default() -> Self {
+        ImportConfig {
+            establishment_code: String::new(),
+            username_template: "{establishment}.{initial}.{lastname}".into(),
+            fictitious_email: "{username}.fictif@fictif.invalid".into(),
+            matricule_field: "matricule".into(),
+            matricule_prefix: String::new(),
+            civility_field: "civilite".into(),
+            require_civility: false,
+            delimiter: "auto".into(),
+            max_file_mb: 10,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Full name of a session course: `{from}`, `{to}` (dd-mm-yyyy), `{title}` (the model's
+    /// full name), `{order}`.
+    pub name: String,
+    /// Short name of the session course (unique): the same placeholders plus `{name}`.
+    pub shortname: String,
+    /// Name of the course group holding the session's learners: `{order}`, `{name}`.
+    pub group_name: String,
+    /// Enrolment kind of the learners: `mandatory`, `recommended` or `free`.
+    pub learner_kind: String,
+    /// Enrolment kind in the support course.
+    pub support_kind: String,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            name: "Session du {from} au {to}_{title}".into(),
+            shortname: "{name}".into(),
+            group_name: "{order}".into(),
+            learner_kind: "mandatory".into(),
+            support_kind: "free".into(),
         }
     }
 }

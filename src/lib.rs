@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod import;
 pub mod locale;
 pub mod model;
 pub mod reminders;

@@ -103,6 +103,21 @@ async fn run_command(
             res
         }
         Some(Command::Generate(g)) => tutorat::cli::generate::run(&p, &g).await.map(|()| 0),
+        Some(Command::Import(tutorat::cli::import::ImportCommand::Users(ref a))) => {
+            let code = tutorat::cli::import::run(&p, a, now).await;
+            p.store.close().await;
+            code
+        }
+        Some(Command::Cohort(ref c)) => {
+            let code = tutorat::cli::cohort::run(&p, c, now).await;
+            p.store.close().await;
+            code
+        }
+        Some(Command::Session(tutorat::cli::session::SessionCommand::New(ref a))) => {
+            let code = tutorat::cli::session::run(&p, a, now).await;
+            p.store.close().await;
+            code
+        }
         None => {
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 return Err(UserError(

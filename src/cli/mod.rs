@@ -1,7 +1,10 @@
 //! Command line: arguments, startup, and the non-interactive commands.
 
+pub mod cohort;
 pub mod generate;
+pub mod import;
 pub mod remind;
+pub mod session;
 pub mod signals;
 pub mod start;
 pub mod triage;
@@ -68,4 +71,47 @@ pub enum Command {
     /// Fill an empty database (--db) with a large deterministic data set for benchmarks.
     /// The tutor "bench" tutors every course.
     Generate(generate::GenerateArgs),
+    /// Bring people in from a Moodle user-upload CSV file (see the README).
+    /// Exit codes: 0 imported, 2 an error in the file (nothing written), 3 imported but the
+    /// Moodle CSV could not be written.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Cohorts: list, show, sync a course with one, remove members.
+    #[command(subcommand)]
+    Cohort(cohort::CohortCommand),
+    /// Sessions: set one up from a model course, its tutors and learners.
+    #[command(subcommand)]
+    Session(session::SessionCommand),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_tutors_do_not_clash_with_the_global_tutor() {
+        let a = Args::try_parse_from([
+            "tutorat",
+            "--tutor",
+            "admin",
+            "session",
+            "new",
+            "--model",
+            "M",
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-02-28",
+            "--tutor",
+            "a",
+            "--tutor",
+            "b",
+        ])
+        .unwrap();
+        assert_eq!(a.tutor.as_deref(), Some("admin"));
+        let Some(Command::Session(session::SessionCommand::New(n))) = a.command else { panic!() };
+        assert_eq!(n.tutors, ["a", "b"]);
+        let a = Args::try_parse_from(["tutorat", "import", "users", "f.csv", "--tutor", "admin"]).unwrap();
+        assert_eq!(a.tutor.as_deref(), Some("admin"));
+    }
 }

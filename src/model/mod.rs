@@ -1,6 +1,7 @@
 //! Plain domain types and rules: statuses, progress, durations, time.
 
 pub mod duration;
+pub mod email;
 pub mod lang;
 pub mod progress;
 pub mod stats;
@@ -12,3 +13,4 @@ pub use status::{EnrolmentKind, EnrolmentStatus, LessonKind, LessonStatus};
 pub use time::Ts;
 pub mod catalog;
 pub mod learner;
+pub mod person;

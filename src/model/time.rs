@@ -79,6 +79,30 @@ impl DisplayTz {
     }
 }
 
+/// Why a typed day was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayError {
+    /// Neither `2026-01-05` nor `05/01/2026`.
+    Format,
+    /// The right shape, but no such day (31/02/2026).
+    NotReal,
+}
+
+/// A calendar day typed as `2026-01-05` or `05/01/2026` (how French spreadsheets write it).
+pub fn parse_day(input: &str) -> Result<chrono::NaiveDate, DayError> {
+    let t = input.trim();
+    let pattern = if t.contains('/') { "%d/%m/%Y" } else { "%Y-%m-%d" };
+    chrono::NaiveDate::parse_from_str(t, pattern).map_err(|e| {
+        // chrono says "out of range" when every part has the right shape but the day does
+        // not exist in that month.
+        if e.kind() == chrono::format::ParseErrorKind::OutOfRange {
+            DayError::NotReal
+        } else {
+            DayError::Format
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +122,18 @@ mod tests {
         // Small skew reads as "just now", large skew is flagged.
         assert_eq!(ago(Some(NOW + 30), NOW), Ago::Seconds(0));
         assert_eq!(ago(Some(NOW + 3600), NOW), Ago::Future);
+    }
+
+    #[test]
+    fn typed_days() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        assert_eq!(parse_day("2026-01-05"), Ok(d));
+        assert_eq!(parse_day(" 05/01/2026 "), Ok(d));
+        assert_eq!(parse_day("31/02/2026"), Err(DayError::NotReal));
+        assert_eq!(parse_day("2026-02-30"), Err(DayError::NotReal));
+        assert_eq!(parse_day("1767571200"), Err(DayError::Format));
+        assert_eq!(parse_day("05-01-2026"), Err(DayError::Format));
+        assert_eq!(parse_day(""), Err(DayError::Format));
     }
 
     #[test]

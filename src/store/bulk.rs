@@ -125,11 +125,33 @@ impl Tx {
         columns: &'static [&'static str],
         rows: &[Vec<Val>],
     ) -> Result<()> {
+        self.insert_with(table, columns, rows, "").await.map(|_| ())
+    }
+
+    /// Like [`Tx::insert`], skipping rows that would break a unique key (`ON CONFLICT DO
+    /// NOTHING`, on both backends); returns the number of rows inserted.
+    pub async fn insert_ignore(
+        &mut self,
+        table: &'static str,
+        columns: &'static [&'static str],
+        rows: &[Vec<Val>],
+    ) -> Result<u64> {
+        self.insert_with(table, columns, rows, " ON CONFLICT DO NOTHING").await
+    }
+
+    async fn insert_with(
+        &mut self,
+        table: &'static str,
+        columns: &'static [&'static str],
+        rows: &[Vec<Val>],
+        tail: &'static str,
+    ) -> Result<u64> {
         if rows.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let head = format!("INSERT INTO {table} ({}) ", columns.join(", "));
         let per_stmt = (MAX_PARAMS / columns.len().max(1)).max(1);
+        let mut affected = 0;
         for chunk in rows.chunks(per_stmt) {
             debug_assert!(chunk.iter().all(|r| r.len() == columns.len()));
             match self {
@@ -148,7 +170,8 @@ impl Tx {
                             };
                         }
                     });
-                    b.build().execute(&mut **t).await?;
+                    b.push(tail);
+                    affected += b.build().execute(&mut **t).await?.rows_affected();
                 }
                 Tx::Pg(t) => {
                     let mut b = QueryBuilder::<Postgres>::new(head.clone());
@@ -165,11 +188,12 @@ impl Tx {
                             };
                         }
                     });
-                    b.build().execute(&mut **t).await?;
+                    b.push(tail);
+                    affected += b.build().execute(&mut **t).await?.rows_affected();
                 }
             }
         }
-        Ok(())
+        Ok(affected)
     }
 
     /// After rows were inserted with explicit ids, moves PostgreSQL's identity sequences

@@ -5,10 +5,12 @@
 //! once and runs on both with native types. Branch only where the dialects really differ.
 
 pub mod bulk;
+pub mod cohorts;
 pub mod courses;
 pub mod demo;
 pub mod generate;
 pub mod history;
+pub mod import;
 pub mod learners;
 pub mod lenient;
 pub mod outbox;
@@ -568,7 +570,11 @@ impl Store {
             "connections",
             "attempts",
             "lesson_progress",
+            "sessions",
             "enrolments",
+            "cohort_courses",
+            "cohort_members",
+            "cohorts",
             "group_members",
             "course_groups",
             "course_tutors",

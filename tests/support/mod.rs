@@ -143,6 +143,7 @@ macro_rules! both {
 
 pub mod edit_fixture;
 pub mod fixture;
+pub mod import;
 pub mod pty;
 pub mod remind;
 pub mod smtp;
