@@ -72,6 +72,11 @@ async fn run(args: Args) -> color_eyre::Result<u8> {
             res
         }
         Some(Command::Generate(g)) => tutorat::cli::generate::run(&p, &g).await.map(|()| 0),
+        Some(Command::Sync(ref s)) => {
+            let code = tutorat::cli::sync::run(&p, s).await;
+            p.store.close().await;
+            code
+        }
         None => {
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 return Err(UserError(

@@ -3,6 +3,7 @@
 pub mod generate;
 pub mod remind;
 pub mod start;
+pub mod sync;
 pub mod triage;
 
 use std::path::PathBuf;
@@ -67,4 +68,9 @@ pub enum Command {
     /// Fill an empty database (--db) with a large deterministic data set for benchmarks.
     /// The tutor "bench" tutors every course.
     Generate(generate::GenerateArgs),
+    /// Sync from an outside platform: `tutorat sync moodle` (see the README).
+    /// Exit codes: 0 all synced, 2 user error (nothing written), 3 some course not synced,
+    /// 130 interrupted.
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
 }
