@@ -259,6 +259,17 @@ impl Server {
     }
 }
 
+/// One JSON object from several (json! has a recursion limit on long literals).
+fn merge<const N: usize>(parts: [Value; N]) -> Value {
+    let mut out = serde_json::Map::new();
+    for p in parts {
+        if let Value::Object(m) = p {
+            out.extend(m);
+        }
+    }
+    Value::Object(out)
+}
+
 fn error(exception: &str, errorcode: &str, message: &str) -> Value {
     json!({"exception": exception, "errorcode": errorcode, "message": message})
 }
@@ -415,18 +426,25 @@ fn categories(site: &Site) -> Value {
 
 fn course_json(site: &Site, c: &Course) -> Value {
     let category = site.categories.iter().find(|x| x.id == c.category).map(|x| x.name.clone()).unwrap_or_default();
-    json!({
+    // Public information, then what users who can enter the course get, then managers.
+    let public = json!({
         "id": c.id, "fullname": c.fullname, "displayname": c.fullname, "shortname": c.shortname,
         "courseimage": "", "categoryid": c.category, "categoryname": category, "sortorder": 10000 + c.id,
         "summary": c.summary, "summaryformat": 1, "summaryfiles": [], "overviewfiles": [],
         "showactivitydates": true, "showcompletionconditions": true, "contacts": [], "enrollmentmethods": ["manual"],
-        "customfields": [], "idnumber": "", "format": "topics", "showgrades": 1, "newsitems": 5,
-        "startdate": c.startdate, "enddate": c.enddate, "maxbytes": 0, "showreports": 0, "visible": 1,
-        "groupmode": 0, "groupmodeforce": 0, "defaultgroupingid": 0, "enablecompletion": 1, "completionnotify": 0,
-        "lang": "", "theme": "", "marker": 0, "legacyfiles": 0, "calendartype": "", "timecreated": 1_700_000_000,
-        "timemodified": 1_700_000_000, "requested": 0, "cacherev": 1_700_000_000, "filters": [],
-        "courseformatoptions": [{"name": "hiddensections", "value": 1}]
-    })
+        "customfields": []
+    });
+    let access = json!({
+        "format": "topics", "showgrades": 1, "newsitems": 5, "startdate": c.startdate, "enddate": c.enddate,
+        "maxbytes": 0, "showreports": 0, "visible": 1, "groupmode": 0, "groupmodeforce": 0,
+        "defaultgroupingid": 0, "enablecompletion": 1, "completionnotify": 0, "lang": "", "theme": "", "marker": 0,
+        "filters": [], "courseformatoptions": [{"name": "hiddensections", "value": 1}]
+    });
+    let manager = json!({
+        "idnumber": "", "legacyfiles": 0, "calendartype": "", "timecreated": 1_700_000_000,
+        "timemodified": 1_700_000_000, "requested": 0, "cacherev": 1_700_000_000
+    });
+    merge([public, access, manager])
 }
 
 // core_course_get_courses_by_field (course/externallib.php, 4.5): the front page too.
@@ -579,15 +597,18 @@ fn scorms(site: &Site, courses: &[i64]) -> Value {
         .filter(|c| courses.contains(&c.id))
         .flat_map(|c| c.modules.iter().filter_map(move |m| m.scorm.as_ref().map(|s| (c, m, s))))
         .map(|(c, m, s)| {
-            json!({"id": s.id, "coursemodule": m.cmid, "course": c.id, "name": m.name, "intro": "", "introformat": 1,
-                   "introfiles": [], "packagesize": 12345, "packageurl": "", "version": s.version, "maxgrade": 100,
-                   "grademethod": 1, "whatgrade": 0, "maxattempt": 0, "forcecompleted": false, "forcenewattempt": 0,
-                   "lastattemptlock": false, "displayattemptstatus": 1, "displaycoursestructure": false,
-                   "sha1hash": "", "md5hash": "", "revision": 1, "launch": s.scos[0], "skipview": 0,
-                   "hidebrowse": false, "hidetoc": 0, "nav": 1, "navpositionleft": -100, "navpositiontop": -100,
-                   "auto": false, "popup": 0, "width": 100, "height": 500, "timeopen": 0, "timeclose": 0,
-                   "displayactivityname": true, "scormtype": "local", "reference": "paquet.zip",
-                   "protectpackagedownloads": false})
+            let public = json!({"id": s.id, "coursemodule": m.cmid, "course": c.id, "name": m.name, "intro": "",
+                                "introformat": 1, "introfiles": [], "packagesize": 12345, "packageurl": "",
+                                "protectpackagedownloads": false});
+            let settings = json!({"version": s.version, "maxgrade": 100, "grademethod": 1, "whatgrade": 0,
+                                  "maxattempt": 0, "forcecompleted": false, "forcenewattempt": 0,
+                                  "lastattemptlock": false, "displayattemptstatus": 1,
+                                  "displaycoursestructure": false, "sha1hash": "", "md5hash": "", "revision": 1,
+                                  "launch": s.scos[0], "skipview": 0, "hidebrowse": false, "hidetoc": 0});
+            let display = json!({"nav": 1, "navpositionleft": -100, "navpositiontop": -100, "auto": false,
+                                 "popup": 0, "width": 100, "height": 500, "timeopen": 0, "timeclose": 0,
+                                 "displayactivityname": true, "scormtype": "local", "reference": "paquet.zip"});
+            merge([public, settings, display])
         })
         .collect();
     json!({"scorms": list, "warnings": []})
