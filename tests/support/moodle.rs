@@ -117,6 +117,10 @@ pub struct Faults {
     pub errors: HashMap<String, Value>,
     /// function → warnings added to its reply
     pub warnings: HashMap<String, Vec<Value>>,
+    /// Limits `http500`, `hang` and `errors` to requests about this course (`courseid`).
+    pub only_course: Option<i64>,
+    /// `onlyactive` needs moodle/course:enrolreview, which the token's user lacks.
+    pub refuse_onlyactive: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -305,7 +309,8 @@ async fn handle(State(st): State<AppState>, body: Bytes) -> Response {
     st.log.lock().unwrap().push((function.clone(), logged));
     let (hang, http500) = {
         let site = st.site.lock().unwrap();
-        (site.faults.hang.contains(&function), site.faults.http500.contains(&function))
+        let here = site.faults.only_course.is_none_or(|c| params.int("courseid") == c);
+        (here && site.faults.hang.contains(&function), here && site.faults.http500.contains(&function))
     };
     if hang {
         tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
@@ -331,8 +336,16 @@ fn reply(site: &Site, function: &str, p: &Params) -> Value {
         // webservice_access_exception: the function is named only in debuginfo.
         return error("webservice_access_exception", "accessexception", "Access control exception");
     }
-    if let Some(e) = site.faults.errors.get(function) {
+    let here = site.faults.only_course.is_none_or(|c| p.int("courseid") == c);
+    if let (true, Some(e)) = (here, site.faults.errors.get(function)) {
         return e.clone();
+    }
+    if site.faults.refuse_onlyactive && p.options().get("onlyactive").is_some_and(|v| v == "1") {
+        return error(
+            "required_capability_exception",
+            "nopermissions",
+            "Sorry, but you do not currently have permissions to do that (Review course enrolments).",
+        );
     }
     let mut v = match function {
         "core_webservice_get_site_info" => site_info(site),
