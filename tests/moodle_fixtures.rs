@@ -35,13 +35,19 @@ fn every_fixture_reads_as_the_client_expects() {
     let users: Vec<m::User> = read("core_enrol_get_enrolled_users.json");
     assert_eq!(users[1].groups[0].name, "Groupe A");
     assert_eq!(users[1].roles[0].shortname, "student");
-    assert_eq!((users[2].username.as_deref(), users[2].email.as_deref(), users[2].lastcourseaccess), (Some("nvu"), None, Some(0)));
+    assert_eq!(
+        (users[2].username.as_deref(), users[2].email.as_deref(), users[2].lastcourseaccess),
+        (Some("nvu"), None, Some(0))
+    );
     let groups: Vec<m::Group> = read("core_group_get_course_groups.json");
     assert_eq!(groups[0].idnumber.as_deref(), Some("ORD-123"));
     let st: m::CompletionStatuses = read("core_completion_get_activities_completion_status.json");
     assert_eq!((st.statuses[1].state, st.statuses[1].overrideby), (3, Some(1001)));
     let scorms: m::Scorms = read("mod_scorm_get_scorms_by_courses.json");
-    assert_eq!((scorms.scorms[0].version.as_deref(), scorms.scorms[1].version.as_deref()), (Some("SCORM_12"), None));
+    assert_eq!(
+        (scorms.scorms[0].version.as_deref(), scorms.scorms[1].version.as_deref()),
+        (Some("SCORM_12"), None)
+    );
     assert_eq!(scorms.warnings[0].warningcode, "expired");
     let scoes: m::Scoes = read("mod_scorm_get_scorm_scoes.json");
     assert_eq!(scoes.scoes.iter().filter(|s| s.scormtype == "sco").count(), 1);
@@ -59,9 +65,11 @@ fn the_scorm_fixtures_summarise_as_moodle_reports_them() {
         let t: m::Tracks = read(name);
         t.data.tracks.into_iter().map(|t| (t.element, t.value)).collect()
     };
-    let s12 = scorm::summarise(Version::Scorm12, &pairs("mod_scorm_get_scorm_sco_tracks_scorm12.json")).unwrap();
+    let s12 =
+        scorm::summarise(Version::Scorm12, &pairs("mod_scorm_get_scorm_sco_tracks_scorm12.json")).unwrap();
     assert_eq!((s12.score, s12.time_spent, s12.modified_at), (Some(85.0), 2530, Some(1_767_264_130)));
-    let s2004 = scorm::summarise(Version::Scorm2004, &pairs("mod_scorm_get_scorm_sco_tracks_scorm2004.json")).unwrap();
+    let s2004 = scorm::summarise(Version::Scorm2004, &pairs("mod_scorm_get_scorm_sco_tracks_scorm2004.json"))
+        .unwrap();
     assert_eq!((s2004.score, s2004.time_spent), (Some(45.6), 3931));
 }
 
@@ -94,7 +102,11 @@ async fn the_test_server_answers_in_the_fixtures_shape() {
         let client = client.clone();
         let url = format!("{}/webservice/rest/server.php", server.url);
         async move {
-            let mut form = vec![("wstoken", moodle::TOKEN.to_string()), ("wsfunction", function.to_string()), ("moodlewsrestformat", "json".into())];
+            let mut form = vec![
+                ("wstoken", moodle::TOKEN.to_string()),
+                ("wsfunction", function.to_string()),
+                ("moodlewsrestformat", "json".into()),
+            ];
             form.extend(params);
             let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
             let r = client
@@ -107,12 +119,21 @@ async fn the_test_server_answers_in_the_fixtures_shape() {
             serde_json::from_slice::<Value>(&r.bytes().await.unwrap()).unwrap()
         }
     };
-    let cases: Vec<(&str, &'static str, Vec<(&'static str, String)>)> = vec![
+    type Case = (&'static str, &'static str, Vec<(&'static str, String)>);
+    let cases: Vec<Case> = vec![
         ("core_webservice_get_site_info.json", "core_webservice_get_site_info", vec![]),
         ("core_course_get_categories.json", "core_course_get_categories", vec![]),
         ("core_course_get_courses_by_field.json", "core_course_get_courses_by_field", vec![]),
-        ("core_enrol_get_enrolled_users.json", "core_enrol_get_enrolled_users", vec![("courseid", "10".into())]),
-        ("core_group_get_course_groups.json", "core_group_get_course_groups", vec![("courseid", "10".into())]),
+        (
+            "core_enrol_get_enrolled_users.json",
+            "core_enrol_get_enrolled_users",
+            vec![("courseid", "10".into())],
+        ),
+        (
+            "core_group_get_course_groups.json",
+            "core_group_get_course_groups",
+            vec![("courseid", "10".into())],
+        ),
         ("mod_scorm_get_scorm_scoes.json", "mod_scorm_get_scorm_scoes", vec![("scormid", "501".into())]),
         (
             "mod_scorm_get_scorm_sco_tracks_scorm12.json",

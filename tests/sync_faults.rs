@@ -3,11 +3,11 @@
 //! server that never answers (bounded by the timeout, nothing half-written), warnings,
 //! paging, 5,000 learners in one course; and cohorts read from the site.
 
-mod support;
 #[path = "support/moodle.rs"]
 mod moodle;
 #[path = "support/moodle_world.rs"]
 mod moodle_world;
+mod support;
 
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,11 @@ async fn scalar(store: &Store, sql: &'static str) -> i64 {
     with_pool!(store, |p| sqlx::query_scalar(sql).fetch_one(p).await).unwrap()
 }
 
-async fn try_sync(store: &Store, server: &Server, opts: &Options) -> Result<tutorat::sync::Report, SyncError> {
+async fn try_sync(
+    store: &Store,
+    server: &Server,
+    opts: &Options,
+) -> Result<tutorat::sync::Report, SyncError> {
     let cancel = std::sync::atomic::AtomicBool::new(false);
     tutorat::sync::run(store, &settings(server), opts, &|_| {}, &cancel).await
 }
@@ -63,10 +67,15 @@ both!(a_function_missing_from_the_service_is_named_before_anything_is_written, |
 both!(a_function_the_service_refuses_at_call_time_stops_the_run, |db| {
     let s = &db.store;
     let mut site = site();
-    site.faults.errors.insert("core_course_get_contents".into(), moodle_world::fixture("error_accessexception.json"));
+    site.faults
+        .errors
+        .insert("core_course_get_contents".into(), moodle_world::fixture("error_accessexception.json"));
     let server = Server::start(site).await;
     let e = try_sync(s, &server, &Options::default()).await.unwrap_err();
-    assert!(matches!(&e, SyncError::Moodle(MoodleError::NotInService { function }) if function == "core_course_get_contents"), "{e:?}");
+    assert!(
+        matches!(&e, SyncError::Moodle(MoodleError::NotInService { function }) if function == "core_course_get_contents"),
+        "{e:?}"
+    );
     assert!(e.describe(&Locale::new(Lang::En)).contains("Functions"));
     assert!(s.is_empty().await.unwrap());
     let run = s.last_sync_run(None).await.unwrap().unwrap();
@@ -108,7 +117,12 @@ both!(a_server_that_hangs_times_out_and_nothing_of_the_course_is_written, |db| {
     let sec = r.courses.iter().find(|c| c.shortname == SEC).unwrap();
     assert_eq!(sec.outcome, Outcome::Failed);
     let error = sec.error.as_deref().unwrap();
-    assert!(error.contains("no answer") && error.contains("1 s") && error.contains("core_enrol_get_enrolled_users"), "{error}");
+    assert!(
+        error.contains("no answer")
+            && error.contains("1 s")
+            && error.contains("core_enrol_get_enrolled_users"),
+        "{error}"
+    );
     assert_eq!(scalar(s, "SELECT COUNT(*) FROM courses WHERE shortname = 'SEC101'").await, 0);
     assert_eq!(scalar(s, "SELECT COUNT(*) FROM lessons").await, 1, "only MGT200's lesson");
     assert_eq!(r.courses.iter().find(|c| c.shortname == MGT).unwrap().outcome, Outcome::Synced);
@@ -129,7 +143,9 @@ both!(a_server_that_hangs_times_out_and_nothing_of_the_course_is_written, |db| {
 both!(error_objects_and_warnings_are_reported, |db| {
     let s = &db.store;
     let mut site = site();
-    site.faults.errors.insert("core_enrol_get_enrolled_users".into(), moodle_world::fixture("error_nopermissions.json"));
+    site.faults
+        .errors
+        .insert("core_enrol_get_enrolled_users".into(), moodle_world::fixture("error_nopermissions.json"));
     site.faults.only_course = Some(20);
     site.faults.warnings.insert(
         "mod_scorm_get_scorms_by_courses".into(),
@@ -147,7 +163,10 @@ both!(error_objects_and_warnings_are_reported, |db| {
     assert!(codes.contains(&("mod_scorm_get_scorms_by_courses", "expired", 1)), "{codes:?}");
     assert!(codes.contains(&("core_enrol_get_enrolled_users", "enrolreview", 1)), "{codes:?}");
     // The suspended account: one warning line per function, counted.
-    assert!(codes.contains(&("core_completion_get_activities_completion_status", "suspended", 1)), "{codes:?}");
+    assert!(
+        codes.contains(&("core_completion_get_activities_completion_status", "suspended", 1)),
+        "{codes:?}"
+    );
     // Without onlyactive, enrolments cannot be told apart: all active.
     assert_eq!(scalar(s, "SELECT COUNT(*) FROM enrolments WHERE NOT active").await, 0);
     assert!(sec.warnings.iter().all(|w| !w.message.contains('\u{1b}')));
@@ -159,9 +178,15 @@ both!(participants_are_read_page_by_page, |db| {
     let mut cfg = settings(&server);
     cfg.page_size = 2;
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    let r = tutorat::sync::run(s, &cfg, &Options { courses: vec![SEC.into()], ..Options::default() }, &|_| {}, &cancel)
-        .await
-        .unwrap();
+    let r = tutorat::sync::run(
+        s,
+        &cfg,
+        &Options { courses: vec![SEC.into()], ..Options::default() },
+        &|_| {},
+        &cancel,
+    )
+    .await
+    .unwrap();
     assert_eq!(r.courses[0].learners, 6);
     let pages: Vec<(String, String, bool)> = server
         .calls("core_enrol_get_enrolled_users")
@@ -169,7 +194,10 @@ both!(participants_are_read_page_by_page, |db| {
         .map(|p| {
             let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
             assert_eq!(get("courseid"), "10");
-            assert_eq!((get("options[0][name]").as_str(), get("options[1][name]").as_str()), ("limitfrom", "limitnumber"));
+            assert_eq!(
+                (get("options[0][name]").as_str(), get("options[1][name]").as_str()),
+                ("limitfrom", "limitnumber")
+            );
             assert_eq!(get("options[1][value]"), "2");
             let active = p.iter().any(|(n, v)| n.ends_with("[name]") && v == "onlyactive");
             (get("options[0][value]"), get("moodlewsrestformat"), active)
@@ -212,7 +240,11 @@ both!(five_thousand_learners_in_one_course, |db| {
         201,
         "200 of them and ldupont"
     );
-    assert_eq!(scalar(s, "SELECT COUNT(*) FROM enrolments WHERE last_access IS NULL").await, 4801, "4,800 and nvu");
+    assert_eq!(
+        scalar(s, "SELECT COUNT(*) FROM enrolments WHERE last_access IS NULL").await,
+        4801,
+        "4,800 and nvu"
+    );
     let pages = server.calls("core_enrol_get_enrolled_users").len();
     assert_eq!(pages, 2 * 7, "6 pages of 1,000 and an empty one, twice (all, then active)");
     let again = try_sync(s, &server, &Options::default()).await.unwrap();
@@ -222,7 +254,10 @@ both!(five_thousand_learners_in_one_course, |db| {
 #[tokio::test]
 async fn cohorts_and_their_members_are_read() {
     let mut site = site();
-    site.cohorts = vec![(3, "Promotion 2026".into(), "P2026".into(), vec![2001, 2002]), (4, "Encadrants".into(), String::new(), vec![])];
+    site.cohorts = vec![
+        (3, "Promotion 2026".into(), "P2026".into(), vec![2001, 2002]),
+        (4, "Encadrants".into(), String::new(), vec![]),
+    ];
     let server = Server::start(site).await;
     let cfg = settings(&server);
     let client = tutorat::sync::Client::new(&cfg.url, &cfg.token, &cfg.token_env, cfg.timeout).unwrap();
@@ -231,7 +266,10 @@ async fn cohorts_and_their_members_are_read() {
         cohorts.into_iter().map(|(c, m)| (c.id, c.name, c.idnumber, m)).collect();
     assert_eq!(
         got,
-        [(3, "Promotion 2026".into(), Some("P2026".into()), vec![2001, 2002]), (4, "Encadrants".into(), Some(String::new()), vec![])]
+        [
+            (3, "Promotion 2026".into(), Some("P2026".into()), vec![2001, 2002]),
+            (4, "Encadrants".into(), Some(String::new()), vec![])
+        ]
     );
     let asked = server.calls("core_cohort_get_cohort_members");
     assert_eq!(asked.len(), 1);

@@ -2,11 +2,11 @@
 //! databases: what a first sync writes, that a second changes nothing, unenrolments, a
 //! tutor's correction that survives and is reported, SCORM 1.2 and 2004 tracks, dry runs.
 
-mod support;
 #[path = "support/moodle.rs"]
 mod moodle;
 #[path = "support/moodle_world.rs"]
 mod moodle_world;
+mod support;
 
 use std::sync::atomic::AtomicBool;
 
@@ -57,7 +57,8 @@ struct Progress {
 }
 
 async fn progress(store: &Store, username: &str, lesson: &str) -> Option<Progress> {
-    let sql = "SELECT pr.status, pr.score, pr.time_spent, pr.attempts, pr.status_at, pr.location, pr.suspend_data
+    let sql =
+        "SELECT pr.status, pr.score, pr.time_spent, pr.attempts, pr.status_at, pr.location, pr.suspend_data
                FROM lesson_progress pr JOIN enrolments e ON e.id = pr.enrolment_id
                JOIN people p ON p.id = e.person_id JOIN lessons l ON l.id = pr.lesson_id
                WHERE p.username = $1 AND l.title = $2";
@@ -85,20 +86,33 @@ both!(a_first_sync_writes_the_courses_people_and_progress, |db| {
     assert_eq!(sec.changes.categories.added, 2);
 
     // The tree, the course and its lessons.
-    let cats: Vec<(String, Option<String>)> = with_pool!(s, |p| sqlx::query_as(
+    let cats: Vec<(String, Option<String>)> = with_pool!(s, |p| {
+        sqlx::query_as(
         "SELECT c.name, p.name FROM categories c LEFT JOIN categories p ON p.id = c.parent_id ORDER BY c.id"
     )
     .fetch_all(p)
-    .await)
+    .await
+    })
     .unwrap();
-    assert_eq!(cats, [("Formations".into(), None), ("Sécurité & prévention".into(), Some("Formations".into()))]);
+    assert_eq!(
+        cats,
+        [("Formations".into(), None), ("Sécurité & prévention".into(), Some("Formations".into()))]
+    );
     let course: (String, String, Option<i64>, String) = with_pool!(s, |p| sqlx::query_as(
         "SELECT c.fullname, c.description, c.start_at, k.name FROM courses c JOIN categories k ON k.id = c.category_id WHERE c.shortname = 'SEC101'"
     )
     .fetch_one(p)
     .await)
     .unwrap();
-    assert_eq!(course, ("Sécurité au travail".into(), "Les bases & plus".into(), Some(1_767_225_600), "Sécurité & prévention".into()));
+    assert_eq!(
+        course,
+        (
+            "Sécurité au travail".into(),
+            "Les bases & plus".into(),
+            Some(1_767_225_600),
+            "Sécurité & prévention".into()
+        )
+    );
     let lessons: Vec<(i64, String, String, Option<String>, String)> = with_pool!(s, |p| sqlx::query_as(
         "SELECT l.position, l.kind, l.title, l.scorm_version, l.completion FROM lessons l JOIN courses c ON c.id = l.course_id
          WHERE c.shortname = 'SEC101' ORDER BY l.position"
@@ -122,9 +136,23 @@ both!(a_first_sync_writes_the_courses_people_and_progress, |db| {
     .fetch_one(p)
     .await)
     .unwrap();
-    assert_eq!(lea, ("Léa".into(), "Dupont".into(), Some("ldupont@example.org".into()), Some("M02001".into()), Some(1_767_000_000), Some(ACCESS + 5000)));
-    let never: (Option<i64>, Option<i64>) =
-        with_pool!(s, |p| sqlx::query_as("SELECT first_access, last_access FROM people WHERE username = 'nvu'").fetch_one(p).await).unwrap();
+    assert_eq!(
+        lea,
+        (
+            "Léa".into(),
+            "Dupont".into(),
+            Some("ldupont@example.org".into()),
+            Some("M02001".into()),
+            Some(1_767_000_000),
+            Some(ACCESS + 5000)
+        )
+    );
+    let never: (Option<i64>, Option<i64>) = with_pool!(s, |p| sqlx::query_as(
+        "SELECT first_access, last_access FROM people WHERE username = 'nvu'"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
     assert_eq!(never, (None, None), "0 in Moodle is never");
     let tutors: Vec<String> = with_pool!(s, |p| sqlx::query_scalar(
         "SELECT p.username FROM course_tutors t JOIN people p ON p.id = t.person_id JOIN courses c ON c.id = t.course_id
@@ -204,7 +232,10 @@ both!(scorm_12_and_2004_tracks_map_to_status_score_and_time, |db| {
     // PT1H5M30.5S → 3931 s (rounded).
     let p = progress(s, "tmartin", "Module SCORM 2004").await.unwrap();
     assert_eq!((p.status.as_str(), p.score, p.time_spent), ("failed", Some(45.6), 3931));
-    assert_eq!((p.location.as_str(), p.suspend_data.as_str()), ("chapitre-3/écran-12", "{\"chapitre\":3,\"écran\":12}"));
+    assert_eq!(
+        (p.location.as_str(), p.suspend_data.as_str()),
+        ("chapitre-3/écran-12", "{\"chapitre\":3,\"écran\":12}")
+    );
     // Two attempts: the passed one shows while the second is open; both are listed.
     let p = progress(s, "cbernard", "Module SCORM 1.2").await.unwrap();
     assert_eq!((p.status.as_str(), p.score, p.attempts, p.time_spent), ("passed", Some(90.0), 2, 1500));
@@ -219,7 +250,10 @@ both!(scorm_12_and_2004_tracks_map_to_status_score_and_time, |db| {
     .unwrap();
     assert_eq!(
         attempts,
-        [(1, "passed".into(), Some(90.0), 1200, 1_767_100_000), (2, "incomplete".into(), None, 300, 1_767_200_000)]
+        [
+            (1, "passed".into(), Some(90.0), 1200, 1_767_100_000),
+            (2, "incomplete".into(), None, 300, 1_767_200_000)
+        ]
     );
 });
 
@@ -249,7 +283,11 @@ both!(a_second_sync_with_nothing_changed_changes_nothing, |db| {
     assert!(full.courses.iter().all(|c| c.changes.is_empty()), "{:?}", full.courses[0].changes);
     assert!(full.courses[0].details_read >= 6);
     assert_eq!(dump(s).await, before);
-    assert_eq!(scalar(s, "SELECT COUNT(*) FROM sync_runs WHERE status = 'ok'").await, 3, "dry runs are not recorded");
+    assert_eq!(
+        scalar(s, "SELECT COUNT(*) FROM sync_runs WHERE status = 'ok'").await,
+        3,
+        "dry runs are not recorded"
+    );
 });
 
 both!(a_learner_who_comes_back_is_read_again, |db| {
@@ -320,12 +358,26 @@ both!(a_tutor_correction_survives_a_sync_and_is_reported, |db| {
     // Marie Lefèvre, tutor of SEC101 from Moodle, corrects Léa's SCORM 1.2 score.
     let tutor = s.scope_for("mlefevre").await.unwrap();
     let (enrolment_id, _, _) = enrolment(s, "ldupont", SEC).await;
-    let lesson: i64 = with_pool!(s, |p| sqlx::query_scalar("SELECT id FROM lessons WHERE title = 'Module SCORM 1.2'").fetch_one(p).await).unwrap();
+    let lesson: i64 =
+        with_pool!(s, |p| sqlx::query_scalar("SELECT id FROM lessons WHERE title = 'Module SCORM 1.2'")
+            .fetch_one(p)
+            .await)
+        .unwrap();
     let rec = s.lesson_stats(&tutor, enrolment_id, lesson).await.unwrap();
     let mut stats = rec.stats.clone();
     stats.score = Some(95.0);
     let out = s
-        .save_stats(&tutor, &StatsEdit { enrolment_id, lesson_id: lesson, expected_version: rec.version, stats, clear_attempts: false }, 1_767_400_000)
+        .save_stats(
+            &tutor,
+            &StatsEdit {
+                enrolment_id,
+                lesson_id: lesson,
+                expected_version: rec.version,
+                stats,
+                clear_attempts: false,
+            },
+            1_767_400_000,
+        )
         .await
         .unwrap();
     assert!(matches!(out, SaveOutcome::Saved { .. }), "{out:?}");
@@ -361,7 +413,12 @@ both!(a_tutor_correction_survives_a_sync_and_is_reported, |db| {
     let lines = s.sync_conflicts(enrolment_id).await.unwrap();
     assert_eq!(lines.len(), 1);
     assert_eq!(
-        (lines[0].lesson_title.as_str(), lines[0].field.as_str(), lines[0].kept_value.as_deref(), lines[0].source_value.as_deref()),
+        (
+            lines[0].lesson_title.as_str(),
+            lines[0].field.as_str(),
+            lines[0].kept_value.as_deref(),
+            lines[0].source_value.as_deref()
+        ),
         ("Module SCORM 1.2", "score", Some("95"), Some("60"))
     );
     assert_eq!(lines[0].source.as_deref(), Some(server.url.as_str()));
@@ -413,7 +470,11 @@ both!(people_made_in_tutorat_are_adopted_not_duplicated, |db| {
     assert_eq!(sec.changes.enrolments.added, 5);
     assert_eq!(scalar(s, "SELECT COUNT(*) FROM courses WHERE shortname = 'SEC101'").await, 1);
     assert_eq!(scalar(s, "SELECT COUNT(*) FROM people WHERE username = 'ldupont'").await, 1);
-    let name: String = with_pool!(s, |p| sqlx::query_scalar("SELECT fullname FROM courses WHERE shortname = 'SEC101'").fetch_one(p).await).unwrap();
+    let name: String =
+        with_pool!(s, |p| sqlx::query_scalar("SELECT fullname FROM courses WHERE shortname = 'SEC101'")
+            .fetch_one(p)
+            .await)
+        .unwrap();
     assert_eq!(name, "Sécurité au travail");
 });
 
@@ -428,7 +489,8 @@ both!(ctrl_c_leaves_the_current_course_as_it_was, |db| {
             cancel.store(true, std::sync::atomic::Ordering::Relaxed);
         }
     };
-    let r = tutorat::sync::run(s, &settings(&server), &Options::default(), &on_progress, &cancel).await.unwrap();
+    let r =
+        tutorat::sync::run(s, &settings(&server), &Options::default(), &on_progress, &cancel).await.unwrap();
     assert_eq!(r.status, RunStatus::Cancelled);
     assert_eq!(r.courses[0].outcome, Outcome::Synced);
     assert_eq!(r.courses[1].outcome, Outcome::Cancelled);
@@ -445,7 +507,8 @@ both!(ctrl_c_leaves_the_current_course_as_it_was, |db| {
             cancel.store(true, std::sync::atomic::Ordering::Relaxed);
         }
     };
-    let r = tutorat::sync::run(s, &settings(&server), &Options::default(), &on_progress, &cancel).await.unwrap();
+    let r =
+        tutorat::sync::run(s, &settings(&server), &Options::default(), &on_progress, &cancel).await.unwrap();
     assert_eq!(r.courses[1].outcome, Outcome::Cancelled);
     assert_eq!(scalar(s, "SELECT COUNT(*) FROM courses WHERE shortname = 'MGT200'").await, 0);
 });

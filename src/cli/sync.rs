@@ -16,7 +16,7 @@ use serde_json::json;
 use super::generate::{Interrupted, Meter};
 use super::start::{Prepared, UserError};
 use crate::locale::Locale;
-use crate::store::sync::{CourseChanges, Counts, RunStatus};
+use crate::store::sync::{Counts, CourseChanges, RunStatus};
 use crate::sync::{self, Options, Outcome, Progress, Report, Settings, Stage};
 use crate::text::clean;
 
@@ -80,7 +80,11 @@ fn write_changes(out: &mut dyn Write, loc: &Locale, ch: &CourseChanges) -> std::
     for (table, c) in ch.tables() {
         if c.total() > 0 {
             let name = loc.t(&format!("sync.tables.{table}")).to_string();
-            writeln!(out, "{}", loc.tf("sync.table", &[("table", &name), ("counts", &counts_text(loc, table, &c))]))?;
+            writeln!(
+                out,
+                "{}",
+                loc.tf("sync.table", &[("table", &name), ("counts", &counts_text(loc, table, &c))])
+            )?;
         }
     }
     for c in &ch.conflicts {

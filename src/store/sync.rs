@@ -292,7 +292,8 @@ pub struct ConflictLine {
     pub source: Option<String>,
 }
 
-const START_RUN: &str = "INSERT INTO sync_runs (source, started_at, status) VALUES ($1, $2, 'running') RETURNING id";
+const START_RUN: &str =
+    "INSERT INTO sync_runs (source, started_at, status) VALUES ($1, $2, 'running') RETURNING id";
 
 const FINISH_RUN: &str = "UPDATE sync_runs SET finished_at = $1, status = $2, courses = $3, summary = $4, \
                           error = $5 WHERE id = $6";

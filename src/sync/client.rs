@@ -172,7 +172,8 @@ pub struct Client {
 pub fn endpoint(url: &str) -> Result<String, MoodleError> {
     let u = url.trim().trim_end_matches('/');
     let ok = (u.starts_with("https://") || u.starts_with("http://"))
-        && u.split_once("://").is_some_and(|(_, rest)| !rest.is_empty() && !rest.contains(char::is_whitespace));
+        && u.split_once("://")
+            .is_some_and(|(_, rest)| !rest.is_empty() && !rest.contains(char::is_whitespace));
     if !ok {
         return Err(MoodleError::BadUrl { url: url.to_string() });
     }
@@ -216,7 +217,11 @@ impl Client {
     }
 
     /// Calls `function` and decodes its reply as `T`.
-    pub async fn call<T: DeserializeOwned>(&self, function: &str, params: &[(&str, Param)]) -> Result<T, MoodleError> {
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        function: &str,
+        params: &[(&str, Param)],
+    ) -> Result<T, MoodleError> {
         let mut form = form_urlencoded::Serializer::new(String::new());
         form.append_pair("wstoken", &self.token)
             .append_pair("wsfunction", function)
@@ -248,22 +253,38 @@ impl Client {
         self.decode(function, status.as_u16(), &body)
     }
 
-    fn decode<T: DeserializeOwned>(&self, function: &str, status: u16, body: &[u8]) -> Result<T, MoodleError> {
+    fn decode<T: DeserializeOwned>(
+        &self,
+        function: &str,
+        status: u16,
+        body: &[u8],
+    ) -> Result<T, MoodleError> {
         let not_moodle = |reason: String| MoodleError::NotMoodle {
             function: function.to_string(),
             url: self.endpoint.clone(),
             reason,
         };
         if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-            && let Ok(ErrorProbe { exception: Some(exception), errorcode, message }) = serde_json::from_slice(body)
+            && let Ok(ErrorProbe { exception: Some(exception), errorcode, message }) =
+                serde_json::from_slice(body)
         {
-            return Err(self.refusal(function, exception, errorcode.unwrap_or_default(), message.unwrap_or_default()));
+            return Err(self.refusal(
+                function,
+                exception,
+                errorcode.unwrap_or_default(),
+                message.unwrap_or_default(),
+            ));
         }
         if !(200..300).contains(&status) {
-            return Err(MoodleError::Http { function: function.to_string(), status, url: self.endpoint.clone() });
+            return Err(MoodleError::Http {
+                function: function.to_string(),
+                status,
+                url: self.endpoint.clone(),
+            });
         }
         serde_json::from_slice(body).map_err(|e| {
-            let head: String = String::from_utf8_lossy(&body[..body.len().min(60)]).chars().take(60).collect();
+            let head: String =
+                String::from_utf8_lossy(&body[..body.len().min(60)]).chars().take(60).collect();
             if head.trim_start().starts_with('<') {
                 not_moodle("HTML page".into())
             } else {
@@ -278,7 +299,9 @@ impl Client {
             "invalidtoken" => MoodleError::InvalidToken { token_env: self.token_env.clone() },
             "accessexception" => MoodleError::NotInService { function },
             "nopermissions" => MoodleError::Capability { function, message },
-            _ if exception == "required_capability_exception" => MoodleError::Capability { function, message },
+            _ if exception == "required_capability_exception" => {
+                MoodleError::Capability { function, message }
+            }
             _ => MoodleError::Refused { function, exception, errorcode, message },
         }
     }
@@ -320,7 +343,10 @@ mod tests {
 
     #[test]
     fn endpoints() {
-        assert_eq!(endpoint("https://m.example.org/").unwrap(), "https://m.example.org/webservice/rest/server.php");
+        assert_eq!(
+            endpoint("https://m.example.org/").unwrap(),
+            "https://m.example.org/webservice/rest/server.php"
+        );
         assert_eq!(endpoint(" http://h/moodle ").unwrap(), "http://h/moodle/webservice/rest/server.php");
         assert_eq!(
             endpoint("https://m.example.org/webservice/rest/server.php").unwrap(),

@@ -159,8 +159,12 @@ pub(super) async fn course(
     let mut idnumbers: HashMap<i64, Option<String>> = HashMap::new();
     if ctx.site.has(moodle::GROUPS) {
         match moodle::course_groups(c, course.id).await {
-            Ok(groups) => idnumbers = groups.into_iter().map(|g| (g.id, g.idnumber.filter(|s| !s.is_empty()))).collect(),
-            Err(MoodleError::Capability { function, message }) => warnings.add(&function, "nopermissions", &message),
+            Ok(groups) => {
+                idnumbers = groups.into_iter().map(|g| (g.id, g.idnumber.filter(|s| !s.is_empty()))).collect()
+            }
+            Err(MoodleError::Capability { function, message }) => {
+                warnings.add(&function, "nopermissions", &message)
+            }
             Err(e) if e.is_per_item() => warnings.add(moodle::GROUPS, "refused", &e.to_string()),
             Err(e) => return Err(e.into()),
         }
@@ -259,7 +263,8 @@ async fn learner(
     check(cancel)?;
     let c = ctx.client;
     let mut warnings = Vec::new();
-    let mut warn = |f: &str, code: &str, msg: &str| warnings.push((f.to_string(), code.to_string(), msg.to_string()));
+    let mut warn =
+        |f: &str, code: &str, msg: &str| warnings.push((f.to_string(), code.to_string(), msg.to_string()));
     let refused = |e: &MoodleError| match e {
         MoodleError::Refused { errorcode, message, .. } => (errorcode.clone(), message.clone()),
         other => (String::new(), other.to_string()),

@@ -43,7 +43,13 @@ pub fn completion_rule(m: &Module) -> &'static str {
                 "pass"
             } else if has(&["completionusegrade", "completionscorerequired", "completiongrade"]) {
                 "grade"
-            } else if has(&["completionsubmit", "completionstatusrequired", "completionstatusallscos", "completionattemptsexhausted", "completionminattempts"]) {
+            } else if has(&[
+                "completionsubmit",
+                "completionstatusrequired",
+                "completionstatusallscos",
+                "completionattemptsexhausted",
+                "completionminattempts",
+            ]) {
                 "submit"
             } else {
                 "view"
@@ -238,10 +244,15 @@ pub fn progress(
 }
 
 /// The SCOs' summaries of each attempt (attempt number → per-SCO summaries) as attempts.
-pub fn scorm_attempts(scos: usize, by_attempt: &std::collections::BTreeMap<i64, Vec<Summary>>) -> Vec<ScormAttempt> {
+pub fn scorm_attempts(
+    scos: usize,
+    by_attempt: &std::collections::BTreeMap<i64, Vec<Summary>>,
+) -> Vec<ScormAttempt> {
     by_attempt
         .iter()
-        .filter_map(|(n, parts)| scorm::combine(scos, parts).map(|summary| ScormAttempt { number: *n, summary }))
+        .filter_map(|(n, parts)| {
+            scorm::combine(scos, parts).map(|summary| ScormAttempt { number: *n, summary })
+        })
         .collect()
 }
 
@@ -274,15 +285,24 @@ mod tests {
         assert_eq!(completion_rule(&module("page", 1, &[])), "view");
         assert_eq!(completion_rule(&module("page", 2, &["completionview"])), "view");
         assert_eq!(completion_rule(&module("assign", 2, &["completionview", "completionsubmit"])), "submit");
-        assert_eq!(completion_rule(&module("quiz", 2, &["completionusegrade", "completionpassgrade"])), "pass");
+        assert_eq!(
+            completion_rule(&module("quiz", 2, &["completionusegrade", "completionpassgrade"])),
+            "pass"
+        );
         assert_eq!(completion_rule(&module("scorm", 2, &["completionscorerequired"])), "grade");
         let l = lesson(&module("scorm", 2, &[]), 4, Some(Version::Scorm2004));
-        assert_eq!((l.title.as_str(), l.scorm_version, l.position), ("Les & bases du métier", Some("2004"), 4));
+        assert_eq!(
+            (l.title.as_str(), l.scorm_version, l.position),
+            ("Les & bases du métier", Some("2004"), 4)
+        );
     }
 
     #[test]
     fn html_becomes_plain_text() {
-        assert_eq!(plain("<p>Bonjour&nbsp;<strong>à tous</strong></p>\n<p>Suite</p>"), "Bonjour à tous Suite");
+        assert_eq!(
+            plain("<p>Bonjour&nbsp;<strong>à tous</strong></p>\n<p>Suite</p>"),
+            "Bonjour à tous Suite"
+        );
         assert_eq!(plain("R&amp;D &lt;2026&gt;"), "R&D <2026>");
     }
 
@@ -312,7 +332,10 @@ mod tests {
         u.roles.clear();
         assert_eq!(part(&u, &t, &l), Part::Other);
         let p = person(&u);
-        assert_eq!((p.username.as_str(), p.firstname.as_str(), p.lastname.as_str()), ("moodle-9", "Jean-Luc Le", "Goff"));
+        assert_eq!(
+            (p.username.as_str(), p.firstname.as_str(), p.lastname.as_str()),
+            ("moodle-9", "Jean-Luc Le", "Goff")
+        );
         assert_eq!((p.email, p.first_access, p.last_access), (None, Some(None), None));
     }
 
@@ -360,8 +383,16 @@ mod tests {
 
     #[test]
     fn category_chains_go_root_first_and_survive_loops() {
-        let c = |id, parent| Category { id, name: format!("c{id}"), idnumber: None, parent, sortorder: id, path: String::new() };
-        let all: HashMap<i64, Category> = [c(1, 0), c(2, 1), c(3, 2), c(8, 9), c(9, 8)].into_iter().map(|x| (x.id, x)).collect();
+        let c = |id, parent| Category {
+            id,
+            name: format!("c{id}"),
+            idnumber: None,
+            parent,
+            sortorder: id,
+            path: String::new(),
+        };
+        let all: HashMap<i64, Category> =
+            [c(1, 0), c(2, 1), c(3, 2), c(8, 9), c(9, 8)].into_iter().map(|x| (x.id, x)).collect();
         let chain: Vec<String> = category_chain(&all, Some(3)).into_iter().map(|c| c.ext_id).collect();
         assert_eq!(chain, ["1", "2", "3"]);
         assert!(category_chain(&all, Some(8)).len() <= 2);

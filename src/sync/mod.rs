@@ -95,8 +95,18 @@ pub enum Stage {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Progress {
     /// The site answered and `courses` courses will be synced.
-    Site { sitename: String, courses: usize },
-    Course { index: usize, courses: usize, shortname: String, stage: Stage, done: usize, total: usize },
+    Site {
+        sitename: String,
+        courses: usize,
+    },
+    Course {
+        index: usize,
+        courses: usize,
+        shortname: String,
+        stage: Stage,
+        done: usize,
+        total: usize,
+    },
 }
 
 /// Soft failures of one kind, counted (5,000 suspended learners are one line).
@@ -204,10 +214,8 @@ impl SyncError {
         match self {
             SyncError::NoUrl => loc.t("sync.err_no_url").to_string(),
             SyncError::NoToken { var } => loc.tf("sync.err_no_token", &[("var", var)]),
-            SyncError::UnknownCourses { shortnames } => loc.tf(
-                "sync.err_unknown_courses",
-                &[("courses", &crate::text::clean(&shortnames.join(", ")))],
-            ),
+            SyncError::UnknownCourses { shortnames } => loc
+                .tf("sync.err_unknown_courses", &[("courses", &crate::text::clean(&shortnames.join(", ")))]),
             SyncError::Moodle(e) => e.describe(loc),
             SyncError::Store(e) => loc.tf("sync.err_store", &[("error", &e)]),
             SyncError::Cancelled => loc.t("sync.cancelled").to_string(),
@@ -268,11 +276,8 @@ pub async fn run(
         moodle::categories(&client).await?.into_iter().map(|c| (c.id, c)).collect();
     let all = moodle::courses(&client).await?;
     let site_id = site.siteid.unwrap_or(1);
-    let mut courses: Vec<moodle::Course> = all
-        .courses
-        .into_iter()
-        .filter(|c| c.id != site_id && c.format.as_deref() != Some("site"))
-        .collect();
+    let mut courses: Vec<moodle::Course> =
+        all.courses.into_iter().filter(|c| c.id != site_id && c.format.as_deref() != Some("site")).collect();
     if !opts.courses.is_empty() {
         let unknown: Vec<String> =
             opts.courses.iter().filter(|s| !courses.iter().any(|c| &c.shortname == *s)).cloned().collect();
@@ -336,7 +341,9 @@ pub async fn run(
                 if fatal && reports.iter().all(|r| r.outcome != Outcome::Synced) {
                     // Nothing written yet: the whole run is refused, as at its start.
                     if let Some(id) = run_id {
-                        store.finish_sync_run(id, RunStatus::Failed, 0, "", Some(&e.to_string()), now()).await?;
+                        store
+                            .finish_sync_run(id, RunStatus::Failed, 0, "", Some(&e.to_string()), now())
+                            .await?;
                     }
                     return Err(e.into());
                 }

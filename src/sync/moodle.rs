@@ -389,7 +389,8 @@ pub async fn enrolled_users(
         options.push(option("onlyactive", true.into()));
         options.push(option("userfields", "id".into()));
     }
-    c.call("core_enrol_get_enrolled_users", &[("courseid", course.into()), ("options", Param::L(options))]).await
+    c.call("core_enrol_get_enrolled_users", &[("courseid", course.into()), ("options", Param::L(options))])
+        .await
 }
 
 pub async fn course_groups(c: &Client, course: i64) -> Result<Vec<Group>, MoodleError> {

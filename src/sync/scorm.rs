@@ -142,9 +142,9 @@ pub fn summarise(version: Version, tracks: &[(String, String)]) -> Option<Summar
     let mut status = None;
     if v2004 {
         // The success status, when known, says more than the completion status.
-        status = get(&["cmi.success_status"]).and_then(|s| status_word(s)).filter(|s| {
-            matches!(s, LessonStatus::Passed | LessonStatus::Failed)
-        });
+        status = get(&["cmi.success_status"])
+            .and_then(|s| status_word(s))
+            .filter(|s| matches!(s, LessonStatus::Passed | LessonStatus::Failed));
         status = status.or_else(|| get(&["cmi.completion_status"]).and_then(|s| status_word(s)));
     }
     if v12 && status.is_none() {
@@ -161,7 +161,8 @@ pub fn summarise(version: Version, tracks: &[(String, String)]) -> Option<Summar
         }
     }
     if v12 && score.is_none() {
-        score = percent(get(&["cmi.core.score.raw"]), get(&["cmi.core.score.min"]), get(&["cmi.core.score.max"]));
+        score =
+            percent(get(&["cmi.core.score.raw"]), get(&["cmi.core.score.min"]), get(&["cmi.core.score.max"]));
     }
     let time_spent = [
         if v2004 { get(&["cmi.total_time"]) } else { None },
@@ -184,11 +185,21 @@ pub fn summarise(version: Version, tracks: &[(String, String)]) -> Option<Summar
     let suspend_data = get(&["cmi.suspend_data"]).cloned().unwrap_or_default();
     let started_at = number(get(&["x.start.time"])).map(|v| v as i64).filter(|v| *v > 0);
     let modified_at = number(get(&["timemodified"])).map(|v| v as i64).filter(|v| *v > 0);
-    if status == LessonStatus::NotAttempted && (time_spent > 0 || !suspend_data.is_empty() || !location.is_empty()) {
+    if status == LessonStatus::NotAttempted
+        && (time_spent > 0 || !suspend_data.is_empty() || !location.is_empty())
+    {
         // Opened and left: the SCO wrote data but never a status.
         status = LessonStatus::Incomplete;
     }
-    Some(Summary { status, score: score.map(round2), time_spent, location, suspend_data, started_at, modified_at })
+    Some(Summary {
+        status,
+        score: score.map(round2),
+        time_spent,
+        location,
+        suspend_data,
+        started_at,
+        modified_at,
+    })
 }
 
 /// raw → percent: scaled between min and max when a max is given, else raw (most packages
@@ -310,12 +321,28 @@ mod tests {
 
     #[test]
     fn several_scos_make_one_attempt() {
-        let a = summarise(Version::Scorm12, &tracks(&[("cmi.core.lesson_status", "passed"), ("cmi.core.score.raw", "80"), ("cmi.core.total_time", "00:10:00")])).unwrap();
-        let b = summarise(Version::Scorm12, &tracks(&[("cmi.core.lesson_status", "completed"), ("cmi.core.score.raw", "60"), ("cmi.core.total_time", "00:05:00")])).unwrap();
+        let a = summarise(
+            Version::Scorm12,
+            &tracks(&[
+                ("cmi.core.lesson_status", "passed"),
+                ("cmi.core.score.raw", "80"),
+                ("cmi.core.total_time", "00:10:00"),
+            ]),
+        )
+        .unwrap();
+        let b = summarise(
+            Version::Scorm12,
+            &tracks(&[
+                ("cmi.core.lesson_status", "completed"),
+                ("cmi.core.score.raw", "60"),
+                ("cmi.core.total_time", "00:05:00"),
+            ]),
+        )
+        .unwrap();
         let c = combine(2, &[a.clone(), b.clone()]).unwrap();
         assert_eq!((c.status, c.score, c.time_spent), (LessonStatus::Completed, Some(70.0), 900));
         // One of three SCOs reported: not done yet.
         assert_eq!(combine(3, &[a.clone(), b]).unwrap().status, LessonStatus::Incomplete);
-        assert_eq!(combine(1, &[a.clone()]).unwrap(), a);
+        assert_eq!(combine(1, std::slice::from_ref(&a)).unwrap(), a);
     }
 }

@@ -36,6 +36,11 @@ pub const ALL_FUNCTIONS: &[&str] = &[
     "core_cohort_get_cohort_members",
 ];
 
+/// (sco, user, attempt) → elements (name, value, time written).
+pub type TrackMap = HashMap<(i64, i64, i64), Vec<(String, String, i64)>>;
+/// Requests received: function and flattened parameters.
+pub type Log = Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>;
+
 #[derive(Clone, Debug)]
 pub struct Category {
     pub id: i64,
@@ -138,7 +143,7 @@ pub struct Site {
     pub completion: HashMap<(i64, i64), (i64, i64)>,
     /// (sco, user, attempt) → elements as the SCO wrote them (cmi.*, x.start.time), with
     /// the time each was written.
-    pub tracks: HashMap<(i64, i64, i64), Vec<(String, String, i64)>>,
+    pub tracks: TrackMap,
     pub cohorts: Vec<(i64, String, String, Vec<i64>)>,
     pub faults: Faults,
 }
@@ -201,7 +206,9 @@ impl Site {
 
     fn scorm_of_sco(&self, sco: i64) -> Option<(&Course, &Module, &ScormInfo)> {
         self.courses.iter().find_map(|c| {
-            c.modules.iter().find_map(|m| m.scorm.as_ref().filter(|s| s.scos.contains(&sco)).map(|s| (c, m, s)))
+            c.modules
+                .iter()
+                .find_map(|m| m.scorm.as_ref().filter(|s| s.scos.contains(&sco)).map(|s| (c, m, s)))
         })
     }
 }
@@ -209,7 +216,7 @@ impl Site {
 pub struct Server {
     pub url: String,
     pub site: Arc<Mutex<Site>>,
-    pub log: Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>,
+    pub log: Log,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -222,7 +229,7 @@ impl Drop for Server {
 #[derive(Clone)]
 struct AppState {
     site: Arc<Mutex<Site>>,
-    log: Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>,
+    log: Log,
 }
 
 impl Server {
@@ -316,13 +323,15 @@ async fn handle(State(st): State<AppState>, body: Bytes) -> Response {
         tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
     }
     if http500 {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "<html><body>Internal Server Error</body></html>").into_response();
+        return (StatusCode::INTERNAL_SERVER_ERROR, "<html><body>Internal Server Error</body></html>")
+            .into_response();
     }
     let value = {
         let site = st.site.lock().unwrap();
         reply(&site, &function, &params)
     };
-    ([(axum::http::header::CONTENT_TYPE, "application/json; charset=utf-8")], value.to_string()).into_response()
+    ([(axum::http::header::CONTENT_TYPE, "application/json; charset=utf-8")], value.to_string())
+        .into_response()
 }
 
 fn reply(site: &Site, function: &str, p: &Params) -> Value {
@@ -354,13 +363,21 @@ fn reply(site: &Site, function: &str, p: &Params) -> Value {
         "core_course_get_contents" => contents(site, p.int("courseid")),
         "core_enrol_get_enrolled_users" => enrolled_users(site, p.int("courseid"), &p.options()),
         "core_group_get_course_groups" => course_groups(site, p.int("courseid")),
-        "core_completion_get_activities_completion_status" => completion(site, p.int("courseid"), p.int("userid")),
+        "core_completion_get_activities_completion_status" => {
+            completion(site, p.int("courseid"), p.int("userid"))
+        }
         "mod_scorm_get_scorms_by_courses" => scorms(site, &p.list("courseids")),
         "mod_scorm_get_scorm_scoes" => scoes(site, p.int("scormid")),
-        "mod_scorm_get_scorm_sco_tracks" => sco_tracks(site, p.int("scoid"), p.int("userid"), p.int("attempt")),
+        "mod_scorm_get_scorm_sco_tracks" => {
+            sco_tracks(site, p.int("scoid"), p.int("userid"), p.int("attempt"))
+        }
         "core_cohort_get_cohorts" => cohorts(site),
         "core_cohort_get_cohort_members" => cohort_members(site, &p.list("cohortids")),
-        other => error("moodle_exception", "invalidrecord", &format!("Can't find data record in database table external_functions. ({other})")),
+        other => error(
+            "moodle_exception",
+            "invalidrecord",
+            &format!("Can't find data record in database table external_functions. ({other})"),
+        ),
     };
     if let (Some(extra), Some(obj)) = (site.faults.warnings.get(function), v.as_object_mut())
         && let Some(Value::Array(w)) = obj.get_mut("warnings")
@@ -438,7 +455,8 @@ fn categories(site: &Site) -> Value {
 }
 
 fn course_json(site: &Site, c: &Course) -> Value {
-    let category = site.categories.iter().find(|x| x.id == c.category).map(|x| x.name.clone()).unwrap_or_default();
+    let category =
+        site.categories.iter().find(|x| x.id == c.category).map(|x| x.name.clone()).unwrap_or_default();
     // Public information, then what users who can enter the course get, then managers.
     let public = json!({
         "id": c.id, "fullname": c.fullname, "displayname": c.fullname, "shortname": c.shortname,
@@ -474,7 +492,11 @@ fn courses(site: &Site) -> Value {
 // core_course_get_contents (course/externallib.php, 4.5)
 fn contents(site: &Site, course: i64) -> Value {
     let Some(c) = site.courses.iter().find(|c| c.id == course) else {
-        return error("dml_missing_record_exception", "invalidrecord", "Can't find data record in database table course.");
+        return error(
+            "dml_missing_record_exception",
+            "invalidrecord",
+            "Can't find data record in database table course.",
+        );
     };
     let modules: Vec<Value> = c
         .modules
@@ -571,10 +593,12 @@ fn course_groups(site: &Site, course: i64) -> Value {
     )
 }
 
-fn active_user<'a>(site: &'a Site, user: i64) -> Result<&'a User, Value> {
+fn active_user(site: &Site, user: i64) -> Result<&User, Value> {
     match site.users.get(&user) {
         None => Err(error("dml_missing_record_exception", "invaliduser", "Invalid user")),
-        Some(u) if u.suspended => Err(error("moodle_exception", "suspended", "This account has been suspended")),
+        Some(u) if u.suspended => {
+            Err(error("moodle_exception", "suspended", "This account has been suspended"))
+        }
         Some(u) => Ok(u),
     }
 }
@@ -585,7 +609,11 @@ fn completion(site: &Site, course: i64, user: i64) -> Value {
         return e;
     }
     let Some(c) = site.courses.iter().find(|c| c.id == course) else {
-        return error("dml_missing_record_exception", "invalidrecord", "Can't find data record in database table course.");
+        return error(
+            "dml_missing_record_exception",
+            "invalidrecord",
+            "Can't find data record in database table course.",
+        );
     };
     let statuses: Vec<Value> = c
         .modules
@@ -630,9 +658,14 @@ fn scorms(site: &Site, courses: &[i64]) -> Value {
 // mod_scorm_get_scorm_scoes (mod/scorm/classes/external.php, 4.5): the organisation item
 // (no launch, no type) comes first, as scorm_get_scoes returns it.
 fn scoes(site: &Site, scorm: i64) -> Value {
-    let Some(s) = site.courses.iter().flat_map(|c| &c.modules).filter_map(|m| m.scorm.as_ref()).find(|s| s.id == scorm)
+    let Some(s) =
+        site.courses.iter().flat_map(|c| &c.modules).filter_map(|m| m.scorm.as_ref()).find(|s| s.id == scorm)
     else {
-        return error("dml_missing_record_exception", "invalidrecord", "Can't find data record in database table scorm.");
+        return error(
+            "dml_missing_record_exception",
+            "invalidrecord",
+            "Can't find data record in database table scorm.",
+        );
     };
     let mut list = vec![json!({"id": s.id * 100, "scorm": s.id, "manifest": "MANIFEST", "organization": "",
                                "parent": "/", "identifier": "ORG", "launch": "", "scormtype": "", "title": "Organisation",
@@ -676,7 +709,9 @@ fn sco_tracks(site: &Site, sco: i64, user: i64, attempt: i64) -> Value {
             "cmi.core.lesson_status" | "cmi.completion_status" => {
                 status = if v == "not attempted" { "notattempted".into() } else { v.clone() }
             }
-            "cmi.core.score.raw" | "cmi.score.raw" => score_raw = format!("{:.2}", v.parse::<f64>().unwrap_or(0.0)),
+            "cmi.core.score.raw" | "cmi.score.raw" => {
+                score_raw = format!("{:.2}", v.parse::<f64>().unwrap_or(0.0))
+            }
             "cmi.core.session_time" | "cmi.session_time" => session = v.clone(),
             "cmi.core.total_time" | "cmi.total_time" => total = v.clone(),
             _ => {}
@@ -709,8 +744,10 @@ fn cohorts(site: &Site) -> Value {
     Value::Array(
         site.cohorts
             .iter()
-            .map(|(id, name, idnumber, _)| json!({"id": id, "name": name, "idnumber": idnumber, "description": "",
-                                                 "descriptionformat": 1, "visible": true, "theme": ""}))
+            .map(|(id, name, idnumber, _)| {
+                json!({"id": id, "name": name, "idnumber": idnumber, "description": "",
+                                                 "descriptionformat": 1, "visible": true, "theme": ""})
+            })
             .collect(),
     )
 }

@@ -47,11 +47,13 @@ fn module(cmid: i64, name: &str, modname: &str, completion: i64, rules: &[&str])
 }
 
 pub fn site() -> Site {
-    let mut s = Site::default();
-    s.categories = vec![
-        Category { id: 1, name: "Formations".into(), parent: 0, sortorder: 10000 },
-        Category { id: 2, name: "Sécurité &amp; prévention".into(), parent: 1, sortorder: 20000 },
-    ];
+    let mut s = Site {
+        categories: vec![
+            Category { id: 1, name: "Formations".into(), parent: 0, sortorder: 10000 },
+            Category { id: 2, name: "Sécurité &amp; prévention".into(), parent: 1, sortorder: 20000 },
+        ],
+        ..Site::default()
+    };
     let mut scorm12 = module(102, "Module SCORM 1.2", "scorm", 2, &["completionstatusrequired"]);
     scorm12.scorm = Some(ScormInfo { id: 501, version: "SCORM_12".into(), scos: vec![5011] });
     let mut scorm2004 = module(103, "Module SCORM 2004", "scorm", 2, &["completionscorerequired"]);
@@ -131,10 +133,20 @@ pub fn site() -> Site {
         s.track(5021, 2002, 1, &e, &v, 1_767_351_931);
     }
     // Two attempts: the first passed, the second started.
-    for (e, v) in [("cmi.core.lesson_status", "passed"), ("cmi.core.score.raw", "90"), ("cmi.core.total_time", "00:20:00"), ("x.start.time", "1767100000")] {
+    for (e, v) in [
+        ("cmi.core.lesson_status", "passed"),
+        ("cmi.core.score.raw", "90"),
+        ("cmi.core.total_time", "00:20:00"),
+        ("x.start.time", "1767100000"),
+    ] {
         s.track(5011, 2003, 1, e, v, 1_767_101_000);
     }
-    for (e, v) in [("cmi.core.lesson_status", "incomplete"), ("cmi.core.total_time", "00:05:00"), ("cmi.core.lesson_location", "p2"), ("x.start.time", "1767200000")] {
+    for (e, v) in [
+        ("cmi.core.lesson_status", "incomplete"),
+        ("cmi.core.total_time", "00:05:00"),
+        ("cmi.core.lesson_location", "p2"),
+        ("x.start.time", "1767200000"),
+    ] {
         s.track(5011, 2003, 2, e, v, 1_767_200_300);
     }
     s

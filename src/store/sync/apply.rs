@@ -231,9 +231,19 @@ impl Writer<'_> {
             };
             let id = match row {
                 Some(r) => {
-                    if !linked || (r.parent_id, r.name.as_str(), r.position) != (parent, c.name.as_str(), c.position)
+                    if !linked
+                        || (r.parent_id, r.name.as_str(), r.position) != (parent, c.name.as_str(), c.position)
                     {
-                        exec!(&mut *self.tx, UPDATE, parent, &c.name, c.position, self.source, &c.ext_id, r.id)?;
+                        exec!(
+                            &mut *self.tx,
+                            UPDATE,
+                            parent,
+                            &c.name,
+                            c.position,
+                            self.source,
+                            &c.ext_id,
+                            r.id
+                        )?;
                         self.ch.categories.updated += 1;
                     }
                     r.id
@@ -266,11 +276,12 @@ impl Writer<'_> {
                               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
         let by_ext = format!("{COLUMNS} WHERE external_source = $1 AND external_id = $2");
         let by_name = format!("{COLUMNS} WHERE shortname = $1");
-        let found: Option<CourseRow> = with_txc!(&mut *self.tx, |x| sqlx::query_as(sqlx::AssertSqlSafe(by_ext))
-            .bind(self.source)
-            .bind(&c.ext_id)
-            .fetch_optional(x)
-            .await)?;
+        let found: Option<CourseRow> =
+            with_txc!(&mut *self.tx, |x| sqlx::query_as(sqlx::AssertSqlSafe(by_ext))
+                .bind(self.source)
+                .bind(&c.ext_id)
+                .fetch_optional(x)
+                .await)?;
         let row = match found {
             Some(r) => Some(r),
             None => {
@@ -355,7 +366,11 @@ impl Writer<'_> {
     }
 
     /// Returns lesson ext id → (lesson id, title).
-    async fn lessons(&mut self, course_id: i64, snap: &CourseSnapshot) -> Res<HashMap<String, (i64, String)>> {
+    async fn lessons(
+        &mut self,
+        course_id: i64,
+        snap: &CourseSnapshot,
+    ) -> Res<HashMap<String, (i64, String)>> {
         const EXISTING: &str = "SELECT id, position, kind, title, scorm_version, completion, external_source, \
                                 external_id FROM lessons WHERE course_id = $1 ORDER BY position, id";
         const UPDATE: &str = "UPDATE lessons SET position = $1, kind = $2, title = $3, scorm_version = $4, \
@@ -458,11 +473,12 @@ impl Writer<'_> {
             .filter(|p| !by_ext.contains_key(&p.ext_id))
             .map(|p| p.username.clone())
             .collect();
-        let mut by_name: HashMap<String, PersonRow> = select_in(&mut *self.tx, PEOPLE_COLUMNS, None, "username", &names)
-            .await?
-            .into_iter()
-            .map(|r: PersonRow| (r.username.clone(), r))
-            .collect();
+        let mut by_name: HashMap<String, PersonRow> =
+            select_in(&mut *self.tx, PEOPLE_COLUMNS, None, "username", &names)
+                .await?
+                .into_iter()
+                .map(|r: PersonRow| (r.username.clone(), r))
+                .collect();
         let mut out = HashMap::new();
         let mut new_rows = Vec::new();
         for p in &snap.people {
@@ -731,7 +747,8 @@ impl Writer<'_> {
                         Some(e) if !r.active && e <= self.now && r.external_source.is_some() => None,
                         e => e,
                     };
-                    let same = (r.active, r.first_access, r.last_access, r.end_at) == (l.active, first, last, end_at)
+                    let same = (r.active, r.first_access, r.last_access, r.end_at)
+                        == (l.active, first, last, end_at)
                         && r.external_id.as_deref() == Some(ext.as_str())
                         && r.external_source.as_deref() == Some(self.source);
                     if !same {
@@ -853,7 +870,8 @@ impl Writer<'_> {
             if i % 500 == 0 {
                 check(cancel)?;
             }
-            let (Some((pid, username)), Some((lesson_id, title))) = (people.get(&p.person_ext), lessons.get(&p.lesson_ext))
+            let (Some((pid, username)), Some((lesson_id, title))) =
+                (people.get(&p.person_ext), lessons.get(&p.lesson_ext))
             else {
                 continue;
             };
@@ -868,7 +886,8 @@ impl Writer<'_> {
                         if corrected.contains(&(row.id, f.column().to_string())) {
                             let kept = stored.audit_value(*f);
                             if theirs != kept {
-                                let fresh = !known.contains(&(row.id, f.column().to_string(), theirs.clone()));
+                                let fresh =
+                                    !known.contains(&(row.id, f.column().to_string(), theirs.clone()));
                                 if fresh {
                                     exec!(
                                         &mut *self.tx,

@@ -71,14 +71,9 @@ const LAST_ACCESS: &str = "
 SELECT p.external_id, e.last_access FROM enrolments e JOIN people p ON p.id = e.person_id
 WHERE e.course_id = $1 AND p.external_source = $2";
 
-
-
 pub(super) async fn course_state(store: &Store, source: &str, course_ext: &str) -> Result<CourseState> {
-    let row: Option<(i64, Option<Ts>)> = with_pool!(store, |p| sqlx::query_as(COURSE)
-        .bind(source)
-        .bind(course_ext)
-        .fetch_optional(p)
-        .await)?;
+    let row: Option<(i64, Option<Ts>)> =
+        with_pool!(store, |p| sqlx::query_as(COURSE).bind(source).bind(course_ext).fetch_optional(p).await)?;
     let Some((id, synced_at)) = row else { return Ok(CourseState::default()) };
     let access: Vec<(Option<String>, Option<Ts>)> =
         with_pool!(store, |p| sqlx::query_as(LAST_ACCESS).bind(id).bind(source).fetch_all(p).await)?;
