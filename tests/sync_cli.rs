@@ -5,6 +5,8 @@
 mod moodle;
 #[path = "support/moodle_world.rs"]
 mod moodle_world;
+#[path = "support/pty.rs"]
+mod pty;
 
 use std::path::Path;
 use std::process::Output;
@@ -130,4 +132,53 @@ async fn a_sync_from_the_command_line() {
     // French, as the interface.
     let out = run(with(&["--locale", "fr", "--courses", "SEC101"]), TOKEN).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("rien à changer"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bar_per_course_on_a_terminal_and_ctrl_c_leaves_the_course_as_it_was() {
+    let mut site = moodle_world::site();
+    // The second course never answers: Ctrl-C must not wait for the timeout.
+    site.faults.hang.insert("core_enrol_get_enrolled_users".into());
+    site.faults.only_course = Some(10);
+    let server = Server::start(site).await;
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("t.sqlite");
+    let (url, dbs, dir) = (server.url.clone(), db.display().to_string(), home.path().to_path_buf());
+    let (screen, code) = tokio::task::spawn_blocking(move || {
+        let mut env = pty::home_env(&dir, "C.UTF-8");
+        env.push(("MOODLE_TOKEN_TEST", TOKEN.into()));
+        let args = [
+            "--db",
+            &dbs,
+            "sync",
+            "moodle",
+            "--url",
+            &url,
+            "--token-env",
+            "MOODLE_TOKEN_TEST",
+            "--courses",
+            "MGT200,SEC101",
+        ];
+        let mut p = pty::Pty::spawn(&args, &env, 100, 30);
+        p.wait_for("[1/2] MGT200", 20);
+        p.wait_for("(1 / 1)", 20);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let started = std::time::Instant::now();
+        p.send("\x03");
+        let status = p.wait_exit(10);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "Ctrl-C waited for the request");
+        (p.screen(), status.exit_code())
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 130, "{screen}");
+    assert!(screen.contains("100%"), "{screen}");
+    assert!(screen.contains("SEC101: interrupted"), "{screen}");
+    assert!(screen.contains("interrupted: the course being synced was left as it was"), "{screen}");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT shortname FROM courses").fetch_all(&pool).await.unwrap();
+    assert_eq!(names, ["MGT200"]);
+    let status: String = sqlx::query_scalar("SELECT status FROM sync_runs").fetch_one(&pool).await.unwrap();
+    assert_eq!(status, "cancelled");
 }

@@ -242,24 +242,30 @@ pub async fn run(p: &Prepared, cmd: &SyncCommand) -> color_eyre::Result<u8> {
     };
     // A bar per course on a terminal; nothing on stderr otherwise (cron mails what it gets).
     let tty = std::io::stderr().is_terminal();
-    let meter: Mutex<Option<(usize, Meter)>> = Mutex::new(None);
+    // (course index, its bar, learners to read)
+    let meter: Mutex<Option<(usize, Meter, usize)>> = Mutex::new(None);
     let on_progress = |pr: Progress| {
         let Progress::Course { index, courses, shortname, stage, done, total } = pr else { return };
         if !tty {
             return;
         }
         let Ok(mut m) = meter.lock() else { return };
-        if m.as_ref().is_none_or(|(i, _)| *i != index) {
-            if let Some((_, old)) = m.take() {
+        if m.as_ref().is_none_or(|(i, _, _)| *i != index) {
+            if let Some((_, old, _)) = m.take() {
                 old.end();
             }
             let label = format!("[{}/{}] {}", index + 1, courses, clean(&shortname));
-            *m = Some((index, Meter::new(label, true, loc.clone())));
+            *m = Some((index, Meter::new(label, true, loc.clone()), 0));
         }
-        if let Some((_, bar)) = m.as_mut() {
+        if let Some((_, bar, seen)) = m.as_mut() {
             match stage {
-                Stage::Learners if total > 0 => bar.show(done, total),
-                Stage::Done => bar.show(1, 1),
+                Stage::Learners => {
+                    *seen = total;
+                    if total > 0 {
+                        bar.show(done, total);
+                    }
+                }
+                Stage::Done => bar.show(*seen, *seen),
                 _ => {}
             }
             if matches!(stage, Stage::Done | Stage::Failed) {
@@ -270,7 +276,7 @@ pub async fn run(p: &Prepared, cmd: &SyncCommand) -> color_eyre::Result<u8> {
     };
     let result = sync::run(&p.store, &settings, &opts, &on_progress, &cancel).await;
     if let Ok(mut m) = meter.lock()
-        && let Some((_, bar)) = m.take()
+        && let Some((_, bar, _)) = m.take()
     {
         bar.end();
     }

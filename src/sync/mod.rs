@@ -262,31 +262,10 @@ pub async fn run(
     let started = Instant::now();
     let loc = Locale::new(Lang::En);
     let client = Client::new(&settings.url, &settings.token, &settings.token_env, settings.timeout)?;
-    let site = moodle::site_info(&client).await?;
-    let missing: Vec<String> =
-        moodle::REQUIRED.iter().filter(|f| !site.has(f)).map(|f| f.to_string()).collect();
-    if !missing.is_empty() {
-        return Err(MoodleError::MissingFunctions { functions: missing }.into());
-    }
-    let source = match site.siteurl.trim().trim_end_matches('/') {
-        "" => settings.url.trim().trim_end_matches('/').to_string(),
-        s => s.to_string(),
+    let (site, source, categories, courses) = tokio::select! {
+        r = prelude(&client, settings, opts) => r?,
+        () = on_cancel(cancel) => return Err(SyncError::Cancelled),
     };
-    let categories: HashMap<i64, moodle::Category> =
-        moodle::categories(&client).await?.into_iter().map(|c| (c.id, c)).collect();
-    let all = moodle::courses(&client).await?;
-    let site_id = site.siteid.unwrap_or(1);
-    let mut courses: Vec<moodle::Course> =
-        all.courses.into_iter().filter(|c| c.id != site_id && c.format.as_deref() != Some("site")).collect();
-    if !opts.courses.is_empty() {
-        let unknown: Vec<String> =
-            opts.courses.iter().filter(|s| !courses.iter().any(|c| &c.shortname == *s)).cloned().collect();
-        if !unknown.is_empty() {
-            return Err(SyncError::UnknownCourses { shortnames: unknown });
-        }
-        courses.retain(|c| opts.courses.contains(&c.shortname));
-        courses.sort_by_key(|c| opts.courses.iter().position(|s| s == &c.shortname));
-    }
     progress(Progress::Site { sitename: site.sitename.clone(), courses: courses.len() });
     let run_id = if opts.dry_run { None } else { Some(store.start_sync_run(&source, now()).await?) };
 
@@ -323,7 +302,11 @@ pub async fn run(
             warnings: Vec::new(),
         };
         let state = store.sync_course_state(&source, &course.id.to_string()).await?;
-        let fetched = fetch::course(&ctx, course, &state, &tick, cancel).await;
+        // A request in flight is dropped at once on Ctrl-C, not left to its timeout.
+        let fetched = tokio::select! {
+            r = fetch::course(&ctx, course, &state, &tick, cancel) => r,
+            () = on_cancel(cancel) => Err(fetch::FetchError::Cancelled),
+        };
         let (snapshot, info) = match fetched {
             Ok(x) => x,
             Err(fetch::FetchError::Cancelled) => {
@@ -415,6 +398,45 @@ pub async fn run(
         store.finish_sync_run(id, status, synced as i64, &summary, error.as_deref(), now()).await?;
     }
     Ok(report)
+}
+
+type Prelude = (moodle::SiteInfo, String, HashMap<i64, moodle::Category>, Vec<moodle::Course>);
+
+/// The site, its functions, categories and the courses to sync (in the order asked).
+async fn prelude(client: &Client, settings: &Settings, opts: &Options) -> Result<Prelude, SyncError> {
+    let site = moodle::site_info(client).await?;
+    let missing: Vec<String> =
+        moodle::REQUIRED.iter().filter(|f| !site.has(f)).map(|f| f.to_string()).collect();
+    if !missing.is_empty() {
+        return Err(MoodleError::MissingFunctions { functions: missing }.into());
+    }
+    let source = match site.siteurl.trim().trim_end_matches('/') {
+        "" => settings.url.trim().trim_end_matches('/').to_string(),
+        s => s.to_string(),
+    };
+    let categories: HashMap<i64, moodle::Category> =
+        moodle::categories(client).await?.into_iter().map(|c| (c.id, c)).collect();
+    let all = moodle::courses(client).await?;
+    let site_id = site.siteid.unwrap_or(1);
+    let mut courses: Vec<moodle::Course> =
+        all.courses.into_iter().filter(|c| c.id != site_id && c.format.as_deref() != Some("site")).collect();
+    if !opts.courses.is_empty() {
+        let unknown: Vec<String> =
+            opts.courses.iter().filter(|s| !courses.iter().any(|c| &c.shortname == *s)).cloned().collect();
+        if !unknown.is_empty() {
+            return Err(SyncError::UnknownCourses { shortnames: unknown });
+        }
+        courses.retain(|c| opts.courses.contains(&c.shortname));
+        courses.sort_by_key(|c| opts.courses.iter().position(|s| s == &c.shortname));
+    }
+    Ok((site, source, categories, courses))
+}
+
+/// Resolves once `cancel` is set (checked every 50 ms).
+async fn on_cancel(cancel: &AtomicBool) {
+    while !cancel.load(Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Counts warnings by (function, code).
