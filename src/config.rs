@@ -19,6 +19,7 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub import: ImportConfig,
     pub session: SessionConfig,
+    pub moodle: MoodleConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -281,6 +282,39 @@ impl Default for SessionConfig {
             group_name: "{order}".into(),
             learner_kind: "mandatory".into(),
             support_kind: "free".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MoodleConfig {
+    /// The site's address (`https://moodle.example.org`); empty: `--url` is needed.
+    pub url: String,
+    /// Name of the environment variable holding the web-service token (never the token).
+    pub token_env: String,
+    /// Role short names that make a participant a tutor of the course.
+    pub teacher_roles: Vec<String>,
+    /// Role short names that make a participant a learner; others are left out.
+    pub learner_roles: Vec<String>,
+    /// Seconds to wait for each answer.
+    pub timeout_secs: u64,
+    /// Requests in flight at once while reading learners' details.
+    pub concurrency: u32,
+    /// Participants per page of `core_enrol_get_enrolled_users`.
+    pub page_size: u32,
+}
+
+impl Default for MoodleConfig {
+    fn default() -> Self {
+        MoodleConfig {
+            url: String::new(),
+            token_env: "TUTORAT_MOODLE_TOKEN".into(),
+            teacher_roles: vec!["editingteacher".into(), "teacher".into()],
+            learner_roles: vec!["student".into()],
+            timeout_secs: 30,
+            concurrency: 4,
+            page_size: 1000,
         }
     }
 }

@@ -7,5 +7,6 @@ pub mod locale;
 pub mod model;
 pub mod reminders;
 pub mod store;
+pub mod sync;
 pub mod text;
 pub mod tui;

@@ -118,6 +118,11 @@ async fn run_command(
             p.store.close().await;
             code
         }
+        Some(Command::Sync(ref s)) => {
+            let code = tutorat::cli::sync::run(&p, s).await;
+            p.store.close().await;
+            code
+        }
         None => {
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 return Err(UserError(

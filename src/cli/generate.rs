@@ -44,7 +44,8 @@ impl GenerateArgs {
 pub struct Interrupted(pub String);
 
 /// A progress line on stderr: redrawn in place on a terminal, else one line per tenth.
-struct Meter {
+/// `sync` draws one per course.
+pub(crate) struct Meter {
     label: String,
     tty: bool,
     last: Option<usize>,
@@ -52,7 +53,11 @@ struct Meter {
 }
 
 impl Meter {
-    fn show(&mut self, done: usize, total: usize) {
+    pub(crate) fn new(label: String, tty: bool, loc: Locale) -> Meter {
+        Meter { label, tty, last: None, loc }
+    }
+
+    pub(crate) fn show(&mut self, done: usize, total: usize) {
         let pct = (done * 100).checked_div(total).unwrap_or(100);
         let step = if self.tty { pct } else { pct / 10 * 10 };
         if self.last == Some(step) {
@@ -71,7 +76,7 @@ impl Meter {
         let _ = err.flush();
     }
 
-    fn end(&self) {
+    pub(crate) fn end(&self) {
         if self.tty && self.last.is_some() {
             eprintln!();
         }
@@ -109,8 +114,7 @@ pub async fn run(p: &Prepared, g: &GenerateArgs) -> color_eyre::Result<()> {
         })
     };
     let tty = std::io::stderr().is_terminal();
-    let mut meter =
-        Meter { label: loc.t("generate.progress").to_string(), tty, last: None, loc: loc.clone() };
+    let mut meter = Meter::new(loc.t("generate.progress").to_string(), tty, loc.clone());
     let started = Instant::now();
     let result = generate::generate(&p.store, sizes, &cancel, &mut |d, t| meter.show(d, t)).await;
     meter.end();

@@ -7,6 +7,7 @@ pub mod remind;
 pub mod session;
 pub mod signals;
 pub mod start;
+pub mod sync;
 pub mod triage;
 
 use std::path::PathBuf;
@@ -82,6 +83,11 @@ pub enum Command {
     /// Sessions: set one up from a model course, its tutors and learners.
     #[command(subcommand)]
     Session(session::SessionCommand),
+    /// Sync from an outside platform: `tutorat sync moodle` (see the README).
+    /// Exit codes: 0 all synced, 2 user error (nothing written), 3 some course not synced,
+    /// 130 interrupted.
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod people;
 pub mod progress;
 pub mod reminders;
 pub mod report;
+pub mod sync;
 pub mod triage;
 pub mod world;
 
@@ -560,6 +561,8 @@ impl Store {
     /// database cannot simply be removed like a file).
     pub async fn wipe(&self) -> Result<()> {
         const TABLES: &[&str] = &[
+            "sync_conflicts",
+            "sync_runs",
             "audit_log",
             "virtual_class_invitees",
             "virtual_classes",

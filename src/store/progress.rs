@@ -170,7 +170,7 @@ VALUES ($1, $2, $3, $4, 'lesson_progress', $5, $6, $7, $8, $9)";
 /// The enrolment's summary columns follow its progress rows in the same transaction, so the
 /// learner table, counters and progress % are right the moment the save commits. The last
 /// two are the tutor's pending work (migration 0003 says what they count).
-const RESUMMARISE: &str = "
+pub(crate) const RESUMMARISE: &str = "
 UPDATE enrolments SET
   lessons_done = (SELECT COUNT(*) FROM lesson_progress pr JOIN lessons l ON l.id = pr.lesson_id
                   WHERE pr.enrolment_id = enrolments.id AND l.course_id = enrolments.course_id
