@@ -27,10 +27,11 @@ use tutorat::store::people::Scope;
 use tutorat::store::{ConnectOptions, DbTarget, Store};
 use tutorat::tui::action::Action;
 use tutorat::tui::app::App;
+use tutorat::tui::effect::{Effect, FormationsData, Loaded};
 use tutorat::tui::scroll::ScrollBackend;
-use tutorat::tui::tasks::{self, FormationsData, Loaded};
+use tutorat::tui::tasks;
 use tutorat::tui::theme::Theme;
-use tutorat::tui::views::{CourseRef, Ui};
+use tutorat::tui::ui::{CourseRef, Ui};
 
 const W: u16 = 160;
 const H: u16 = 48;
@@ -115,7 +116,7 @@ fn fx() -> &'static Fx {
         let (store, scope, formations, big, heavy) = rt.block_on(async {
             let store = Store::connect(&DbTarget::Sqlite(path), &ConnectOptions::default()).await.unwrap();
             let scope = store.scope_for(BENCH_TUTOR).await.unwrap();
-            let formations = match tasks::run(&store, &scope, tasks::Effect::LoadFormations).await {
+            let formations = match tasks::run(&store, &scope, Effect::LoadFormations).await {
                 Loaded::Formations(Ok(f)) => f,
                 other => panic!("formations: {other:?}"),
             };
@@ -293,8 +294,8 @@ fn load_triage(b: Bencher) {
     });
 }
 
-fn triage_effect() -> tasks::Effect {
-    tasks::Effect::LoadTriage { now: EPOCH, rules: Default::default() }
+fn triage_effect() -> Effect {
+    Effect::LoadTriage { now: EPOCH, rules: Default::default() }
 }
 
 /// Start of the dashboard: the Formations query (300 courses, 150,000 enrolments) + frame.

@@ -12,7 +12,8 @@ use tutorat::locale::Locale;
 use tutorat::tui::app::App;
 use tutorat::tui::frame::Level;
 use tutorat::tui::remind_tasks::TaskCtx;
-use tutorat::tui::views::Ui;
+use tutorat::tui::theme::Theme;
+use tutorat::tui::ui::Ui;
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -81,7 +82,8 @@ async fn run(args: Args) -> color_eyre::Result<u8> {
             }
             tutorat::tui::terminal::install_hooks();
             let (reminders, transport, problem) = start::reminders_for(&p);
-            let ui = Ui { loc: Locale::new(p.lang), theme: p.theme, tz: p.tz, now };
+            let theme = Theme::new(p.config.display.theme, p.no_color);
+            let ui = Ui { loc: Locale::new(p.lang), theme, tz: p.tz, now };
             let mut app = App::new(ui, p.scope, p.target.label());
             app.set_triage_rules(p.config.triage.rules());
             if let (Some(n), None) = (p.notice, &app.status) {

@@ -7,12 +7,13 @@ use crossterm::event::KeyCode;
 use support::fixture::Fx;
 use support::ui::{self, NOW};
 use tutorat::locale::Lang;
+use tutorat::model::report::Issue;
 use tutorat::model::{EnrolmentKind, EnrolmentStatus};
 use tutorat::store::Store;
 use tutorat::store::demo;
 use tutorat::store::progress::{SaveOutcome, StatsEdit};
 use tutorat::tui::app::{App, Layer, Tab};
-use tutorat::tui::views::report::{CompRow, Issue, RSection};
+use tutorat::tui::views::report::{CompRow, RSection};
 use tutorat::tui::views::tutoring::TutoringView;
 
 const DAY: i64 = 86_400;

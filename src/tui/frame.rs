@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::keymap::{self, Context};
-use super::views::Ui;
+use super::ui::Ui;
 use crate::text;
 
 pub const MIN_WIDTH: u16 = 80;

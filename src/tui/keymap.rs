@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::Cmd;
+use super::command::Cmd;
 use crate::locale::Locale;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

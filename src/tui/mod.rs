@@ -6,7 +6,9 @@
 
 pub mod action;
 pub mod app;
+pub mod command;
 pub mod dialogs;
+pub mod effect;
 pub mod frame;
 pub mod keymap;
 pub mod remind_tasks;
@@ -14,6 +16,7 @@ pub mod scroll;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;
+pub mod ui;
 pub mod views;
 pub mod widgets;
 
@@ -26,7 +29,8 @@ use tokio::sync::mpsc;
 
 use self::action::Action;
 use self::app::App;
-use self::remind_tasks::{RemindLoaded, TaskCtx};
+use self::effect::{Loaded, RemindLoaded};
+use self::remind_tasks::TaskCtx;
 use self::terminal::RestoreGuard;
 
 /// Frames are at least this far apart; input arriving meanwhile is folded into one frame.
@@ -49,8 +53,8 @@ fn spawn_effects(app: &mut App, ctx: &TaskCtx, tx: &mpsc::UnboundedSender<Action
         let (ctx, tx) = (ctx.clone(), tx.clone());
         tokio::spawn(async move {
             let progress = tx.clone();
-            let emit = move |a: Action| {
-                let _ = progress.send(a);
+            let emit = move |p: crate::reminders::Progress| {
+                let _ = progress.send(Action::SendProgress(p));
             };
             let loaded = tasks::run_in(&ctx, effect, &emit).await;
             let _ = tx.send(Action::Loaded(loaded));
@@ -75,7 +79,7 @@ async fn finish_sending(app: &mut App, ctx: &TaskCtx, rx: &mut mpsc::UnboundedRe
     ctx.cancel_sending();
     let _ = tokio::time::timeout(Duration::from_secs(10), async {
         while let Some(a) = rx.recv().await {
-            let done = matches!(&a, Action::Loaded(tasks::Loaded::Remind(RemindLoaded::Dispatched { .. })));
+            let done = matches!(&a, Action::Loaded(Loaded::Remind(RemindLoaded::Dispatched { .. })));
             app.update(a);
             if done {
                 break;

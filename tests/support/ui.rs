@@ -13,7 +13,7 @@ use tutorat::tui::action::Action;
 use tutorat::tui::app::App;
 use tutorat::tui::tasks;
 use tutorat::tui::theme::Theme;
-use tutorat::tui::views::Ui;
+use tutorat::tui::ui::Ui;
 
 /// 2025-11-22 09:46:40 UTC: every snapshot is drawn at this instant.
 pub const NOW: i64 = 1_763_804_800;
@@ -51,7 +51,8 @@ pub async fn settle_ctx(app: &mut App, ctx: &tutorat::tui::remind_tasks::TaskCtx
         }
         for e in effects {
             let emitted = std::sync::Mutex::new(Vec::new());
-            let emit = |a: Action| emitted.lock().unwrap().push(a);
+            let emit =
+                |p: tutorat::reminders::Progress| emitted.lock().unwrap().push(Action::SendProgress(p));
             let loaded = tasks::run_in(ctx, e, &emit).await;
             for a in emitted.into_inner().unwrap() {
                 app.update(a);

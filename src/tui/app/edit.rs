@@ -6,8 +6,8 @@ use crate::store::progress::{SaveOutcome, UndoOutcome};
 use crate::text;
 use crate::tui::dialogs::confirm::{Confirm, Pending};
 use crate::tui::dialogs::edit_stats::{DialogOut, EditStats};
+use crate::tui::effect::{Effect, Loaded};
 use crate::tui::frame::Level;
-use crate::tui::tasks::{Effect, Loaded};
 
 impl App {
     pub(super) fn dialog_out(&mut self, out: DialogOut) {

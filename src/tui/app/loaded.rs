@@ -2,8 +2,8 @@
 
 use super::App;
 use crate::model::catalog::DataIssue;
+use crate::tui::effect::Loaded;
 use crate::tui::frame::Level;
-use crate::tui::tasks::Loaded;
 
 impl App {
     pub(super) fn fail(&mut self, what: &str, e: &str) {

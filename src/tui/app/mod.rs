@@ -8,21 +8,23 @@ mod edit;
 mod loaded;
 mod remind;
 
-use super::action::{Action, Cmd};
+use super::action::Action;
+use super::command::Cmd;
 use super::dialogs::confirm::{Confirm, Pending};
 use super::dialogs::edit_stats::EditStats;
 use super::dialogs::help::Help;
 use super::dialogs::note::{NoteDialog, NoteOut};
 use super::dialogs::picker::{PickItem, Picked, Picker};
 use super::dialogs::remind::RemindDialog;
+use super::effect::Effect;
 use super::frame::{self, Level, Status};
 use super::keymap::{self, Context};
-use super::tasks::Effect;
+use super::ui::{CourseRef, Ui};
+use super::views::Outcome;
 use super::views::formations::FormationsView;
 use super::views::reminder_log::ReminderLogView;
 use super::views::triage::TriageView;
 use super::views::tutoring::TutoringView;
-use super::views::{CourseRef, Outcome, Ui};
 use crate::model::Ts;
 use crate::model::triage::Rules;
 use crate::reminders::{Progress, Reminders};
@@ -239,7 +241,6 @@ impl App {
                 (None, Tab::Triage) => self.triage.paste(&s),
                 (None, Tab::Relances) => self.reminder_log.paste(&s),
             },
-            Action::Cmd(c) => self.command(c),
             Action::Loaded(l) => {
                 self.busy = self.busy.saturating_sub(1);
                 self.loaded(l);

@@ -8,13 +8,15 @@ use crossterm::event::KeyEvent;
 
 use super::{App, Layer, Tab};
 use crate::model::Ts;
+use crate::reminders::LogAct;
 use crate::reminders::{Reminders, Summary};
 use crate::text;
 use crate::tui::dialogs::confirm::{Confirm, Pending};
 use crate::tui::dialogs::remind::{RPhase, RemindDialog, RemindOut};
+use crate::tui::effect::Effect;
+use crate::tui::effect::{RemindEffect, RemindLoaded};
 use crate::tui::frame::Level;
-use crate::tui::remind_tasks::{LogAct, RemindEffect, RemindLoaded, error_text};
-use crate::tui::tasks::Effect;
+use crate::tui::remind_tasks::error_text;
 
 impl App {
     /// Called once at start: what reminders can do here. A process that stopped while

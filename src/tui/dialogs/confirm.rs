@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
 use crate::text;
-use crate::tui::views::Ui;
+use crate::tui::ui::Ui;
 
 /// What a "yes" does.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub enum Pending {
     /// Close the Relancer dialog, dropping the edited body and attachments.
     DiscardRemind,
     /// Retry, confirm or cancel one reminder of the Relances tab.
-    LogAct { id: i64, act: crate::tui::remind_tasks::LogAct },
+    LogAct { id: i64, act: crate::reminders::LogAct },
 }
 
 #[derive(Clone, Debug, PartialEq)]

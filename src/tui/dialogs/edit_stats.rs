@@ -12,9 +12,9 @@ use crate::model::duration::format_hms;
 use crate::model::stats::{self, Field, Invalid, Limits, Stats};
 use crate::model::{LessonStatus, Ts};
 use crate::store::progress::{StatsEdit, StatsRecord};
-use crate::tui::action::Cmd;
+use crate::tui::command::Cmd;
 use crate::tui::keymap::{self, Context};
-use crate::tui::views::Ui;
+use crate::tui::ui::Ui;
 
 /// Focusable parts of the dialog, in Tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

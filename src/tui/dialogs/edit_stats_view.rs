@@ -14,7 +14,7 @@ use crate::model::LessonStatus;
 use crate::model::duration::format_hms;
 use crate::model::stats::{Field, Invalid, Stats};
 use crate::text;
-use crate::tui::views::Ui;
+use crate::tui::ui::Ui;
 
 const LABEL_W: usize = 20;
 const INPUT_W: usize = 20;

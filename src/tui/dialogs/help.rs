@@ -7,9 +7,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
 use crate::text;
-use crate::tui::action::Cmd;
+use crate::tui::command::Cmd;
 use crate::tui::keymap::{self, Context};
-use crate::tui::views::Ui;
+use crate::tui::ui::Ui;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Help {

@@ -12,7 +12,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::centered;
 use crate::store::triage::NOTE_MAX;
 use crate::text;
-use crate::tui::views::Ui;
+use crate::tui::ui::Ui;
 
 #[derive(Debug)]
 pub struct NoteDialog {

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
 use crate::text::{self, Fuzzy};
-use crate::tui::views::Ui;
+use crate::tui::ui::Ui;
 use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 

@@ -12,10 +12,10 @@ use crate::reminders::{
     Attachment, AttachmentError, Compose, Kind, Plan, PlanRequest, Reminders, TemplateInfo,
 };
 use crate::store::people::Scope;
-use crate::tui::action::Cmd;
+use crate::tui::command::Cmd;
 use crate::tui::keymap::{self, Context};
 use crate::tui::remind_tasks::{attachment_error_text, template_error_text};
-use crate::tui::views::Ui;
+use crate::tui::ui::Ui;
 
 /// Announcing a virtual class needs the session's details; that is another action.
 const NOT_A_REMINDER: &str = "virtual_class";

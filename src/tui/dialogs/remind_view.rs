@@ -11,7 +11,7 @@ use super::remind::{RFocus, RPhase, RemindDialog};
 use crate::reminders::MAX_ATTACHMENTS_BYTES;
 use crate::text;
 use crate::tui::remind_tasks::megabytes;
-use crate::tui::views::Ui;
+use crate::tui::ui::Ui;
 
 const LABEL_W: usize = 15;
 

@@ -7,14 +7,15 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{CourseRef, Outcome, Ui};
+use super::Outcome;
 use crate::model::LessonKind;
 use crate::model::catalog::{self, CourseSummary};
 use crate::model::duration::format_hms;
 use crate::store::courses::CourseDetail;
 use crate::text;
-use crate::tui::action::Cmd;
-use crate::tui::tasks::Effect;
+use crate::tui::command::Cmd;
+use crate::tui::effect::Effect;
+use crate::tui::ui::{CourseRef, Ui};
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

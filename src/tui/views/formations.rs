@@ -9,12 +9,13 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Paragraph};
 use tui_tree_widget::{Tree, TreeItem, TreeState};
 
+use super::Outcome;
 use super::course::CourseView;
-use super::{CourseRef, Outcome, Ui};
 use crate::model::catalog::{self, CourseSummary, DataIssue, TreeNode, UNCATEGORISED};
 use crate::text::{self, Fuzzy};
-use crate::tui::action::Cmd;
-use crate::tui::tasks::{Effect, FormationsData};
+use crate::tui::command::Cmd;
+use crate::tui::effect::{Effect, FormationsData};
+use crate::tui::ui::{CourseRef, Ui};
 use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 

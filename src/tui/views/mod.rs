@@ -8,26 +8,9 @@ mod report_history;
 pub mod triage;
 pub mod tutoring;
 
-use crate::locale::Locale;
-use crate::model::time::{DisplayTz, Ts};
-use crate::tui::tasks::Effect;
-use crate::tui::theme::Theme;
-
-/// What every view needs to draw: language, styles, time zone and the current time.
-pub struct Ui {
-    pub loc: Locale,
-    pub theme: Theme,
-    pub tz: DisplayTz,
-    pub now: Ts,
-}
-
-/// A course as other views refer to it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CourseRef {
-    pub id: i64,
-    pub shortname: String,
-    pub fullname: String,
-}
+use crate::reminders::LogAct;
+use crate::tui::effect::Effect;
+use crate::tui::ui::CourseRef;
 
 /// What a view asks of the application after handling a command.
 #[derive(Debug, PartialEq)]
@@ -73,7 +56,7 @@ pub enum Outcome {
     /// Ask before acting on one reminder of the Relances tab.
     ConfirmLogAct {
         id: i64,
-        act: crate::tui::remind_tasks::LogAct,
+        act: LogAct,
         who: String,
     },
     /// The key does not apply to the row under the cursor.

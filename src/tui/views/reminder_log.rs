@@ -8,13 +8,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{Outcome, Ui};
+use super::Outcome;
 use crate::model::Ts;
+use crate::reminders::LogAct;
 use crate::reminders::Status;
 use crate::store::reminders::ReminderLogRow;
 use crate::text::{self, Fuzzy};
-use crate::tui::action::Cmd;
-use crate::tui::remind_tasks::LogAct;
+use crate::tui::command::Cmd;
+use crate::tui::ui::Ui;
 use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 
@@ -125,12 +126,7 @@ impl ReminderLogView {
 
     fn act(&self, act: LogAct) -> Outcome {
         let Some(e) = self.current() else { return Outcome::Done };
-        let allowed = match act {
-            LogAct::Retry => matches!(e.status, Some(Status::Failed | Status::Uncertain)),
-            LogAct::Confirm => e.status == Some(Status::Uncertain),
-            LogAct::Cancel => matches!(e.status, Some(Status::Queued | Status::Failed | Status::Uncertain)),
-        };
-        if allowed {
+        if act.allowed(e.status) {
             Outcome::ConfirmLogAct { id: e.row.id, act, who: e.learner.clone() }
         } else {
             Outcome::NotApplicable

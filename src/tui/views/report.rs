@@ -9,15 +9,17 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{Outcome, Ui};
+use super::Outcome;
 use crate::model::duration::format_hms;
+use crate::model::report::{self, AttemptFigures, Issue, LessonFigures, score_ok};
 use crate::model::{LessonKind, LessonStatus, Ts};
 use crate::store::progress::AuditLine;
 use crate::store::report::Report;
 use crate::text;
-use crate::tui::action::Cmd;
+use crate::tui::command::Cmd;
 use crate::tui::dialogs::picker::PickItem;
-use crate::tui::tasks::Effect;
+use crate::tui::effect::Effect;
+use crate::tui::ui::Ui;
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,17 +36,6 @@ impl RSection {
     fn index(self) -> usize {
         Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
     }
-}
-
-/// Something wrong in the stored figures, shown above the tables.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Issue {
-    TotalTime { stored: i64, sum: i64 },
-    AttemptsWithoutProgress(usize),
-    ScoreOutOfRange(usize),
-    NegativeTime(usize),
-    FutureDates(usize),
-    UnknownStatus(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -100,13 +91,8 @@ pub struct ReportData {
     pub issues: Vec<Issue>,
 }
 
-fn score_ok(s: Option<f64>) -> bool {
-    s.is_none_or(|v| (0.0..=100.0).contains(&v))
-}
-
 impl ReportData {
     pub fn new(r: Report, now: Ts) -> ReportData {
-        let future = |t: Ts| t > now + 60;
         let mut attempts: HashMap<i64, Vec<AttemptItem>> = HashMap::new();
         for a in &r.attempts {
             attempts.entry(a.lesson_id).or_default().push(AttemptItem {
@@ -139,31 +125,24 @@ impl ReportData {
             })
             .collect();
 
-        let mut issues = Vec::new();
-        let sum: i64 = lessons.iter().filter_map(|l| l.time).sum();
-        if !lessons.is_empty() && sum != r.header.time_spent {
-            issues.push(Issue::TotalTime { stored: r.header.time_spent, sum });
-        }
-        let orphan =
-            lessons.iter().filter(|l| l.progress_id.is_none() && attempts.contains_key(&l.lesson_id)).count();
-        let bad_scores = lessons.iter().filter(|l| !score_ok(l.score) || !score_ok(l.average)).count()
-            + r.attempts.iter().filter(|a| !score_ok(a.score)).count();
-        let negative = lessons.iter().filter(|l| l.time.is_some_and(|t| t < 0)).count()
-            + r.attempts.iter().filter(|a| a.time_spent < 0).count();
-        let futures = r.attempts.iter().filter(|a| future(a.started_at)).count()
-            + lessons.iter().filter(|l| l.status_at.is_some_and(future)).count();
-        let unknown = lessons.iter().filter(|l| l.unknown_status).count();
-        for (n, issue) in [
-            (orphan, Issue::AttemptsWithoutProgress(orphan)),
-            (bad_scores, Issue::ScoreOutOfRange(bad_scores)),
-            (negative, Issue::NegativeTime(negative)),
-            (futures, Issue::FutureDates(futures)),
-            (unknown, Issue::UnknownStatus(unknown)),
-        ] {
-            if n > 0 {
-                issues.push(issue);
-            }
-        }
+        let figures: Vec<LessonFigures> = lessons
+            .iter()
+            .map(|l| LessonFigures {
+                has_progress: l.progress_id.is_some(),
+                has_attempts: attempts.contains_key(&l.lesson_id),
+                score: l.score,
+                average: l.average,
+                time: l.time,
+                status_at: l.status_at,
+                unknown_status: l.unknown_status,
+            })
+            .collect();
+        let tries: Vec<AttemptFigures> = r
+            .attempts
+            .iter()
+            .map(|a| AttemptFigures { score: a.score, time: a.time_spent, started_at: a.started_at })
+            .collect();
+        let issues = report::check(r.header.time_spent, &figures, &tries, now);
 
         let h = &r.header;
         ReportData {
@@ -551,7 +530,7 @@ impl ReportView {
         };
         let time_cell =
             |v: i64| if v < 0 { (format!("{}!", format_hms(v)), t.danger) } else { (format_hms(v), t.base) };
-        let future = |ts: Ts| ts > ui.now + 60;
+        let future = |ts: Ts| report::is_future(ts, ui.now);
         let dt = |ts: Option<Ts>| -> (String, Style) {
             match ts {
                 Some(x) if future(x) => (format!("{}!", loc.datetime(Some(x), ui.tz)), t.danger),

@@ -5,10 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::Ui;
 use super::report::{ReportData, ReportView};
 use crate::model::duration::format_hms;
 use crate::text;
+use crate::tui::ui::Ui;
 use crate::tui::widgets::table::{self, Col, VirtualTable};
 
 impl ReportView {

@@ -2,22 +2,20 @@
 //! never opened their course, most urgent first, with what to do next for each. Marks and
 //! bulk actions work as in the Centre de tutorat.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{CourseRef, Outcome, Ui};
-use crate::model::Ts;
+use super::Outcome;
 use crate::model::time::ago;
-use crate::model::triage::{Group, NextStep, Rules, days_open, next_step};
-use crate::store::triage::TriageRow;
+use crate::model::triage::{Group, NextStep, QueueEntry};
 use crate::text::{self, Fuzzy};
-use crate::tui::action::Cmd;
+use crate::tui::command::Cmd;
 use crate::tui::dialogs::picker::PickItem;
+use crate::tui::ui::{CourseRef, Ui};
 use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
 use crate::tui::widgets::marks::Marks;
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
@@ -48,73 +46,12 @@ impl TriageSort {
     }
 }
 
-/// A queue entry with what the table needs computed once per load.
-#[derive(Clone, Debug)]
-pub struct Entry {
-    pub row: TriageRow,
-    /// "LASTNAME Firstname", sanitised (the username when the account has no name yet).
-    pub name: String,
-    pub course: String,
-    pub group: Group,
-    pub step: NextStep,
-    pub days: i64,
-    sort_key: String,
-    haystack: Utf32String,
-}
-
-impl Entry {
-    /// The queue's entries. A tutor of many courses can have 20,000 of them, so what depends
-    /// only on the course (its sanitised and folded names) is worked out once per course.
-    pub fn build_all(rows: Vec<TriageRow>, now: Ts, rules: &Rules) -> Vec<Entry> {
-        let mut courses: HashMap<i64, (String, String)> = HashMap::new();
-        rows.into_iter()
-            .map(|row| {
-                let (course, folded) = courses.entry(row.course_id).or_insert_with(|| {
-                    let course = text::clean(&row.shortname);
-                    let folded = text::fold(&format!("{course} {}", text::clean(&row.fullname)));
-                    (course, folded)
-                });
-                Entry::new(row, now, rules, course.clone(), folded)
-            })
-            .collect()
-    }
-
-    fn new(row: TriageRow, now: Ts, rules: &Rules, course: String, course_folded: &str) -> Entry {
-        let last = text::clean(&row.lastname).to_uppercase();
-        let first = text::clean(&row.firstname);
-        let name = match (last.is_empty(), first.is_empty()) {
-            (true, true) => text::clean(&row.username),
-            (false, true) => last,
-            (true, false) => first,
-            (false, false) => format!("{last} {first}"),
-        };
-        let sort_key = text::fold(&name);
-        let contact = format!(
-            "{} {} {}",
-            row.email.as_deref().unwrap_or(""),
-            row.phone.as_deref().unwrap_or(""),
-            row.username
-        );
-        let haystack = [sort_key.as_str(), course_folded, &text::fold(&text::clean(&contact))].join(" ");
-        Entry {
-            group: row.group(),
-            step: next_step(&row.follow_up(), now, rules),
-            days: days_open(row.opened_at, now),
-            haystack: Utf32String::from(haystack),
-            sort_key,
-            name,
-            course,
-            row,
-        }
-    }
-}
-
 #[derive(Debug, Default)]
 pub struct TriageView {
     pub loading: bool,
     pub loaded: bool,
     pub error: Option<String>,
-    pub entries: Vec<Entry>,
+    pub entries: Vec<QueueEntry>,
     /// Indices into `entries`, filtered and sorted.
     pub index: Vec<u32>,
     pub cursor: Cursor,
@@ -130,7 +67,7 @@ pub struct TriageView {
 }
 
 impl TriageView {
-    pub fn load(&mut self, entries: Vec<Entry>) {
+    pub fn load(&mut self, entries: Vec<QueueEntry>) {
         self.loading = false;
         self.loaded = true;
         self.error = None;
@@ -148,7 +85,7 @@ impl TriageView {
         (platform, self.entries.len() - platform)
     }
 
-    pub fn current(&self) -> Option<&Entry> {
+    pub fn current(&self) -> Option<&QueueEntry> {
         self.index.get(self.cursor.pos).map(|i| &self.entries[*i as usize])
     }
 
@@ -157,7 +94,7 @@ impl TriageView {
         self.marks.targets(self.current().map(|e| e.row.enrolment_id))
     }
 
-    pub fn entry(&self, enrolment_id: i64) -> Option<&Entry> {
+    pub fn entry(&self, enrolment_id: i64) -> Option<&QueueEntry> {
         self.entries.iter().find(|e| e.row.enrolment_id == enrolment_id)
     }
 
@@ -202,7 +139,8 @@ impl TriageView {
     pub fn course_items(&self, all_label: &str) -> Vec<PickItem> {
         let mut seen = HashSet::new();
         let mut items = vec![PickItem::new(0, all_label, "")];
-        let mut courses: Vec<&Entry> = self.entries.iter().filter(|e| seen.insert(e.row.course_id)).collect();
+        let mut courses: Vec<&QueueEntry> =
+            self.entries.iter().filter(|e| seen.insert(e.row.course_id)).collect();
         courses.sort_by(|a, b| a.row.fullname.cmp(&b.row.fullname));
         items.extend(
             courses.into_iter().map(|e| PickItem::new(e.row.course_id, &e.row.fullname, &e.row.shortname)),

@@ -64,8 +64,8 @@ impl Cursor {
         self.offset = self.offset.min(max_offset);
     }
     /// Applies a movement command; false when `cmd` is not one.
-    pub fn apply(&mut self, cmd: crate::tui::action::Cmd, len: usize) -> bool {
-        use crate::tui::action::Cmd;
+    pub fn apply(&mut self, cmd: crate::tui::command::Cmd, len: usize) -> bool {
+        use crate::tui::command::Cmd;
         match cmd {
             Cmd::Up => self.up(),
             Cmd::Down => self.down(len),
