@@ -2,12 +2,31 @@
 //! ids independent of the filter, so marks survive filtering and reloads.
 
 use std::collections::HashSet;
-use std::ops::{Deref, DerefMut};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Marks(HashSet<i64>);
 
 impl Marks {
+    pub fn contains(&self, id: &i64) -> bool {
+        self.0.contains(id)
+    }
+
+    pub fn insert(&mut self, id: i64) {
+        self.0.insert(id);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
     pub fn toggle(&mut self, id: i64) {
         if !self.0.remove(&id) {
             self.0.insert(id);
@@ -35,16 +54,9 @@ impl Marks {
     }
 }
 
-impl Deref for Marks {
-    type Target = HashSet<i64>;
-    fn deref(&self) -> &HashSet<i64> {
-        &self.0
-    }
-}
-
-impl DerefMut for Marks {
-    fn deref_mut(&mut self) -> &mut HashSet<i64> {
-        &mut self.0
+impl Extend<i64> for Marks {
+    fn extend<I: IntoIterator<Item = i64>>(&mut self, ids: I) {
+        self.0.extend(ids);
     }
 }
 
