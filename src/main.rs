@@ -91,7 +91,8 @@ async fn run(args: Args) -> color_eyre::Result<u8> {
             }
             app.start_reminders(reminders.clone(), problem.clone());
             let ctx = TaskCtx::new(p.store, app.scope.clone(), reminders, transport, problem);
-            tutorat::tui::run(app, ctx).await.map(|()| 0)
+            let scroll_regions = p.config.display.scroll_regions;
+            tutorat::tui::run(app, ctx, scroll_regions).await.map(|()| 0)
         }
     }
 }

@@ -32,6 +32,7 @@ use self::app::App;
 use self::effect::{Loaded, RemindLoaded};
 use self::remind_tasks::TaskCtx;
 use self::terminal::RestoreGuard;
+use crate::config::ScrollRegions;
 
 /// Frames are at least this far apart; input arriving meanwhile is folded into one frame.
 const FRAME_GAP: Duration = Duration::from_millis(12);
@@ -102,10 +103,11 @@ fn handle_event(app: &mut App, ev: Event, panic_key: bool) {
     app.handle_event(ev);
 }
 
-pub async fn run(mut app: App, ctx: TaskCtx) -> color_eyre::Result<()> {
+/// Runs the dashboard until the tutor quits; `scroll_regions`: `[display] scroll_regions`.
+pub async fn run(mut app: App, ctx: TaskCtx, scroll_regions: ScrollRegions) -> color_eyre::Result<()> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    let mut term = terminal::setup()?;
+    let mut term = terminal::setup(scroll_regions.enabled())?;
     let _guard = RestoreGuard;
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut events = EventStream::new();
