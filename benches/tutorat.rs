@@ -162,7 +162,7 @@ fn centre_app() -> App {
     let mut app = started_app();
     app.open_course(fx().big.clone());
     settle(&mut app);
-    assert!(!app.tutoring.learners.is_empty(), "the big course is open");
+    assert!(!app.tutoring.list.rows().is_empty(), "the big course is open");
     app
 }
 
@@ -211,7 +211,7 @@ fn cursor_move_scrolling(b: Bencher) {
     let mut app = centre_app();
     let mut term = test_terminal(&mut app);
     b.bench_local(|| {
-        if app.tutoring.cursor.pos + 1 >= app.tutoring.index.len() {
+        if app.tutoring.list.cursor.pos + 1 >= app.tutoring.list.index().len() {
             key(&mut app, KeyCode::Char('g'));
         }
         key(&mut app, KeyCode::Char('j'));
@@ -240,12 +240,7 @@ fn filter_keystroke(b: Bencher) {
 #[divan::bench(sample_count = 60)]
 fn open_report(b: Bencher) {
     let mut app = centre_app();
-    let pos = app
-        .tutoring
-        .index
-        .iter()
-        .position(|i| app.tutoring.learners[*i as usize].row.enrolment_id == fx().heavy);
-    app.tutoring.cursor.pos = pos.expect("the heavy learner is listed");
+    assert!(app.tutoring.list.select(fx().heavy), "the heavy learner is listed");
     let mut term = test_terminal(&mut app);
     b.bench_local(|| {
         key(&mut app, KeyCode::Enter);
@@ -288,7 +283,7 @@ fn load_triage(b: Bencher) {
     .bench_local_values(|mut app| {
         let loaded = f.rt.block_on(tasks::run(&f.store, &f.scope, triage_effect()));
         app.update(Action::Loaded(loaded));
-        assert!(app.triage.entries.len() > 10_000, "the whole queue is loaded");
+        assert!(app.triage.list.rows().len() > 10_000, "the whole queue is loaded");
         term.draw(|fr| app.render(fr)).unwrap();
         app
     });
@@ -320,7 +315,7 @@ fn cursor_move_scrolling_sent(b: Bencher) {
     let mut term = Terminal::new(ScrollBackend::with_size(std::io::sink(), Size::new(W, H))).unwrap();
     tutorat::tui::draw(&mut term, &mut app).unwrap();
     b.bench_local(|| {
-        if app.tutoring.cursor.pos + 1 >= app.tutoring.index.len() {
+        if app.tutoring.list.cursor.pos + 1 >= app.tutoring.list.index().len() {
             key(&mut app, KeyCode::Char('g'));
         }
         key(&mut app, KeyCode::Char('j'));
@@ -468,7 +463,7 @@ fn main() {
     if let Some(kib) = rss_kib() {
         println!(
             "process RSS with the {}-learner course open: {:.1} MiB",
-            app.tutoring.learners.len(),
+            app.tutoring.list.rows().len(),
             kib as f64 / 1024.0
         );
     }

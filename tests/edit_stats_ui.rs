@@ -98,7 +98,7 @@ async fn edit_save_and_everything_follows() {
     let quiz = r.lessons.iter().find(|l| l.lesson_id == f.quiz).unwrap();
     assert_eq!((quiz.status, quiz.score, quiz.attempts), (Some(LessonStatus::Passed), Some(87.5), Some(0)));
     assert_eq!(r.changes.len(), 4, "status, attempts, score, cleared attempts");
-    let learner = app.tutoring.learners.iter().find(|l| l.row.enrolment_id == f.enrolment).unwrap();
+    let learner = app.tutoring.list.rows().iter().find(|l| l.row.enrolment_id == f.enrolment).unwrap();
     assert_eq!(learner.progress, Some(50), "1 lesson of 2 done");
     let scope = db.store.scope_for("tutor").await.unwrap();
     let rec = db.store.lesson_stats(&scope, f.enrolment, f.quiz).await.unwrap();
@@ -122,7 +122,7 @@ async fn edit_save_and_everything_follows() {
         (rec.stats.status, rec.stats.score, rec.stats.attempts),
         (LessonStatus::Failed, Some(50.0), 3)
     );
-    let learner = app.tutoring.learners.iter().find(|l| l.row.enrolment_id == f.enrolment).unwrap();
+    let learner = app.tutoring.list.rows().iter().find(|l| l.row.enrolment_id == f.enrolment).unwrap();
     assert_eq!(learner.progress, Some(0));
 }
 

@@ -114,7 +114,7 @@ async fn demo_app(lang: Lang) -> (support::TestDb, App) {
 }
 
 fn shown(app: &App) -> Vec<String> {
-    app.formations.visible.iter().map(|i| app.formations.courses[*i].summary.shortname.clone()).collect()
+    app.formations.list.visible().map(|r| r.summary.shortname.clone()).collect()
 }
 
 #[tokio::test]
@@ -140,20 +140,18 @@ async fn filter_sort_open_back_keep_state() {
     ui::keys(&mut app, "jj");
     let here = app.formations.current().unwrap().summary.shortname.clone();
     ui::keys(&mut app, "ss"); // audience, then learners
-    let learners: Vec<i64> =
-        app.formations.visible.iter().map(|i| app.formations.courses[*i].summary.learners).collect();
+    let learners: Vec<i64> = app.formations.list.visible().map(|r| r.summary.learners).collect();
     assert!(learners.windows(2).all(|w| w[0] <= w[1]), "{learners:?}");
     assert_eq!(app.formations.current().unwrap().summary.shortname, here);
     ui::keys(&mut app, "S");
-    let learners: Vec<i64> =
-        app.formations.visible.iter().map(|i| app.formations.courses[*i].summary.learners).collect();
+    let learners: Vec<i64> = app.formations.list.visible().map(|r| r.summary.learners).collect();
     assert!(learners.windows(2).all(|w| w[0] >= w[1]), "{learners:?}");
     assert_eq!(shown(&app)[0], "SPOC-MOODLE", "80 learners first");
 
     // Filter then open the detail and come back: filter, sort and selection kept.
     ui::keys(&mut app, "/cours");
     ui::press(&mut app, KeyCode::Enter);
-    assert!(!app.formations.filter.editing);
+    assert!(!app.formations.list.filter.editing);
     let before = shown(&app);
     ui::keys(&mut app, "j");
     let picked = app.formations.current().unwrap().summary.shortname.clone();
@@ -164,7 +162,7 @@ async fn filter_sort_open_back_keep_state() {
     assert!(app.formations.detail.is_none());
     assert_eq!(shown(&app), before);
     assert_eq!(app.formations.current().unwrap().summary.shortname, picked);
-    assert_eq!(app.formations.filter.value(), "cours");
+    assert_eq!(app.formations.list.filter.value(), "cours");
 
     // ... and across tab switches.
     ui::keys(&mut app, "2");
@@ -250,7 +248,7 @@ async fn detail_sections_and_jump_to_tutoring() {
     assert_eq!(app.tab, Tab::Tutoring);
     ui::settle(&mut app, &db.store).await;
     assert_eq!(app.tutoring.course.as_ref().unwrap().shortname, "C01");
-    assert_eq!(app.tutoring.learners.len(), 40);
+    assert_eq!(app.tutoring.list.rows().len(), 40);
     // Back in tab 1 the detail is still open where it was.
     ui::keys(&mut app, "1");
     assert_eq!(app.formations.detail.as_ref().unwrap().section, Section::Reviews);
@@ -270,12 +268,7 @@ async fn course_without_lessons_or_reviews() {
     let db = support::sqlite().await;
     let s = small(&db.store).await;
     let mut app = ui::app_for(&db.store, "tutor", Lang::Fr, "sqlite:small.sqlite").await;
-    let pos = app
-        .formations
-        .visible
-        .iter()
-        .position(|i| app.formations.courses[*i].summary.id == s.empty_course)
-        .unwrap();
+    let pos = app.formations.list.visible().position(|c| c.summary.id == s.empty_course).unwrap();
     for _ in 0..pos {
         ui::keys(&mut app, "j");
     }

@@ -62,7 +62,7 @@ fn focus(app: &mut App, target: RFocus) {
 }
 
 fn shown(app: &App) -> Vec<String> {
-    app.triage.index.iter().map(|i| app.triage.entries[*i as usize].row.lastname.clone()).collect()
+    app.triage.list.visible().map(|r| r.row.lastname.clone()).collect()
 }
 
 #[tokio::test]
@@ -74,7 +74,7 @@ async fn triage_mark_three_remind_they_wait_and_the_relances_tab_has_them() {
     ui::keys(&mut app, "3");
     assert_eq!(shown(&app)[..4], ["reminded_twice_5d", "reminded_4d", "never_course", "never_platform"]);
     ui::keys(&mut app, "j   ");
-    assert_eq!(app.triage.marks.len(), 3);
+    assert_eq!(app.triage.list.marks.len(), 3);
     ui::keys(&mut app, "r");
     ui::settle_ctx(&mut app, &ctx).await;
     let plan = dialog(&app).plan.clone().expect("planned");
@@ -116,7 +116,7 @@ async fn triage_mark_three_remind_they_wait_and_the_relances_tab_has_them() {
     assert_eq!(status.text, "Envoyées : 3, ignorées : 0, en échec : 0 (+ copie au tuteur)");
 
     // The three now wait; the marks were cleared.
-    assert!(app.triage.marks.is_empty());
+    assert!(app.triage.list.marks.is_empty());
     for who in ["reminded_4d", "never_course", "never_platform"] {
         let e = app.triage.entry(t.by_user[who]).unwrap();
         assert_eq!(e.step, NextStep::Wait, "{who}");
@@ -126,13 +126,13 @@ async fn triage_mark_three_remind_they_wait_and_the_relances_tab_has_them() {
     ui::keys(&mut app, "4");
     assert_eq!(app.tab, Tab::Relances);
     let log = &app.reminder_log;
-    let sent_now: Vec<&str> = log.entries[..4].iter().map(|e| e.learner.as_str()).collect();
+    let sent_now: Vec<&str> = log.list.rows()[..4].iter().map(|e| e.learner.as_str()).collect();
     assert!(
         sent_now.contains(&"NEVER_COURSE Prénom") && sent_now.contains(&"→ tutor@exemple.fr"),
         "{sent_now:?}"
     );
-    assert!(log.entries[..4].iter().all(|e| e.status == Some(Status::Sent)));
-    assert_eq!(log.entries[0].template, "Jamais connecté", "titles, not file names");
+    assert!(log.list.rows()[..4].iter().all(|e| e.status == Some(Status::Sent)));
+    assert_eq!(log.list.rows()[0].template, "Jamais connecté", "titles, not file names");
 }
 
 #[tokio::test]
@@ -140,7 +140,7 @@ async fn skipped_learners_say_why_and_force_includes_them() {
     let Setup { db: _db, t, sink: _sink, ctx, mut app } = setup(Mode::Accept).await;
     ui::keys(&mut app, "3");
     // Reminded a day ago (within 72 h), and suspended.
-    app.triage.marks.extend([
+    app.triage.list.marks.extend([
         t.by_user["reminded_twice_1d"],
         t.by_user["suspended"],
         t.by_user["never_platform"],
@@ -240,7 +240,7 @@ async fn a_refused_reminder_is_failed_then_sent_again_from_the_relances_tab() {
     assert_eq!(status.level, Level::Error, "{}", status.text);
     assert!(status.text.contains("en échec : 2"), "the reminder and the copy: {}", status.text);
     ui::keys(&mut app, "4");
-    let failed = app.reminder_log.entries.iter().find(|e| e.learner == "REMINDED_4D Prénom").unwrap();
+    let failed = app.reminder_log.list.rows().iter().find(|e| e.learner == "REMINDED_4D Prénom").unwrap();
     assert_eq!(failed.status, Some(Status::Failed));
     assert!(failed.row.error.as_deref().unwrap().contains("550"), "{:?}", failed.row.error);
     let failed_id = failed.row.id;
@@ -250,23 +250,18 @@ async fn a_refused_reminder_is_failed_then_sent_again_from_the_relances_tab() {
 
     // The server accepts again: R (asks first) puts it back and it is sent.
     sink.set_mode(Mode::Accept);
-    let pos =
-        app.reminder_log.index.iter().position(|i| app.reminder_log.entries[*i as usize].row.id == failed_id);
-    app.reminder_log.cursor.pos = pos.unwrap();
+    let pos = app.reminder_log.list.visible().position(|r| r.row.id == failed_id);
+    app.reminder_log.list.cursor.pos = pos.unwrap();
     ui::keys(&mut app, "R");
     assert!(matches!(app.layers.last(), Some(Layer::Confirm(_))));
     ui::press(&mut app, KeyCode::Enter);
     ui::settle_ctx(&mut app, &ctx).await;
     assert!(sink.received().iter().any(|m| m.to == ["reminded_4d@exemple.fr"]));
-    let again = app.reminder_log.entries.iter().find(|e| e.row.id == failed_id).unwrap();
+    let again = app.reminder_log.list.rows().iter().find(|e| e.row.id == failed_id).unwrap();
     assert_eq!(again.status, Some(Status::Sent));
     // C and D do not apply to a sent reminder.
-    let pos = app
-        .reminder_log
-        .index
-        .iter()
-        .position(|i| app.reminder_log.entries[*i as usize].row.id == again.row.id);
-    app.reminder_log.cursor.pos = pos.unwrap();
+    let again_id = again.row.id;
+    assert!(app.reminder_log.list.select(again_id));
     ui::keys(&mut app, "C");
     assert!(app.layers.is_empty());
     assert_eq!(app.status.as_ref().unwrap().text, "Sans objet pour cette relance.");
@@ -295,19 +290,19 @@ async fn the_relances_tab_filters_by_status() {
     let ctx = TaskCtx::new(db.store.clone(), app.scope.clone(), Some(reminders()), None, Some("off".into()));
     ui::settle_ctx(&mut app, &ctx).await;
     ui::keys(&mut app, "4");
-    assert_eq!(app.reminder_log.entries.len(), 7);
+    assert_eq!(app.reminder_log.list.rows().len(), 7);
     insta::assert_snapshot!("relances_80x24", ui::draw(&mut app, 80, 24).backend());
     insta::assert_snapshot!("relances_160x48", ui::draw(&mut app, 160, 48).backend());
     ui::keys(&mut app, "f");
     ui::settle_ctx(&mut app, &ctx).await;
     assert_eq!(app.reminder_log.status, Some(Status::Queued));
-    assert_eq!(app.reminder_log.entries.len(), 1);
+    assert_eq!(app.reminder_log.list.rows().len(), 1);
     ui::keys(&mut app, "fff");
     ui::settle_ctx(&mut app, &ctx).await;
     assert_eq!(app.reminder_log.status, Some(Status::Failed));
-    assert_eq!(app.reminder_log.entries.len(), 1);
+    assert_eq!(app.reminder_log.list.rows().len(), 1);
     ui::press(&mut app, KeyCode::Esc);
     ui::settle_ctx(&mut app, &ctx).await;
     assert_eq!(app.reminder_log.status, None);
-    assert_eq!(app.reminder_log.entries.len(), 7);
+    assert_eq!(app.reminder_log.list.rows().len(), 7);
 }

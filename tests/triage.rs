@@ -107,7 +107,7 @@ async fn triage_app(lang: Lang) -> (support::TestDb, T, App) {
 }
 
 fn shown(app: &App) -> Vec<String> {
-    app.triage.index.iter().map(|i| app.triage.entries[*i as usize].row.lastname.clone()).collect()
+    app.triage.list.visible().map(|r| r.row.lastname.clone()).collect()
 }
 
 #[tokio::test]
@@ -145,12 +145,12 @@ async fn the_tab_sorts_by_urgency_and_its_title_counts_the_groups() {
 async fn filters_by_group_next_step_course_and_text() {
     let (_db, t, mut app) = triage_app(Lang::Fr).await;
     ui::keys(&mut app, "p");
-    assert_eq!(app.triage.index.len(), 4, "never on the platform");
+    assert_eq!(app.triage.list.index().len(), 4, "never on the platform");
     ui::keys(&mut app, "p");
     assert!(shown(&app).contains(&"never_course".to_string()));
     assert!(!shown(&app).contains(&"never_platform".to_string()));
     ui::keys(&mut app, "p");
-    assert_eq!(app.triage.index.len(), 8);
+    assert_eq!(app.triage.list.index().len(), 8);
     // n cycles the next steps: Call first.
     ui::keys(&mut app, "n");
     assert_eq!(shown(&app), ["reminded_twice_5d"]);
@@ -162,16 +162,16 @@ async fn filters_by_group_next_step_course_and_text() {
     // Text filter, then Esc clears it, then Esc clears the other filters.
     ui::keys(&mut app, "/twice");
     ui::press(&mut app, KeyCode::Enter);
-    assert_eq!(app.triage.index.len(), 2);
+    assert_eq!(app.triage.list.index().len(), 2);
     ui::press(&mut app, KeyCode::Esc);
-    assert_eq!(app.triage.index.len(), 8);
+    assert_eq!(app.triage.list.index().len(), 8);
     // c: the course picker lists the queue's courses.
     ui::keys(&mut app, "c");
     assert!(matches!(app.layers.last(), Some(Layer::Picker(..))));
     ui::keys(&mut app, "TRI");
     ui::press(&mut app, KeyCode::Enter);
     assert_eq!(app.triage.course.as_ref().map(|c| c.0), Some(t.course));
-    assert_eq!(app.triage.index.len(), 8);
+    assert_eq!(app.triage.list.index().len(), 8);
     ui::keys(&mut app, "p");
     ui::press(&mut app, KeyCode::Esc);
     assert_eq!((app.triage.group, app.triage.course.clone()), (None, None));
@@ -212,14 +212,14 @@ async fn a_contact_note_moves_the_learner_to_wait_and_shows_in_the_report() {
 async fn marks_apply_the_note_to_every_marked_learner() {
     let (db, _t, mut app) = triage_app(Lang::En).await;
     ui::keys(&mut app, "   ");
-    assert_eq!(app.triage.marks.len(), 3);
+    assert_eq!(app.triage.list.marks.len(), 3);
     ui::keys(&mut app, "x");
     ui::keys(&mut app, "Group call");
     ui::press(&mut app, KeyCode::Enter);
     ui::settle(&mut app, &db.store).await;
-    assert!(app.triage.marks.is_empty(), "marks are cleared once acted on");
+    assert!(app.triage.list.marks.is_empty(), "marks are cleared once acted on");
     let noted =
-        app.triage.entries.iter().filter(|e| e.row.last_note.as_deref() == Some("Group call")).count();
+        app.triage.list.rows().iter().filter(|e| e.row.last_note.as_deref() == Some("Group call")).count();
     assert_eq!(noted, 3);
 }
 

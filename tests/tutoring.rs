@@ -205,7 +205,7 @@ async fn counters_follow_the_kind_filter() {
     let c = app.tutoring.counters();
     assert_eq!((c.learners, c.missions_to_grade, c.observations_to_do), (2, 0, 1));
     assert_eq!((c.not_started, c.in_progress, c.completed), (0, 1, 1));
-    assert_eq!(app.tutoring.index.len(), 2, "the table follows the kind too");
+    assert_eq!(app.tutoring.list.index().len(), 2, "the table follows the kind too");
     insta::assert_snapshot!("kind_mandatory_80x24", ui::draw(&mut app, 80, 24).backend());
     ui::keys(&mut app, "ff");
     assert_eq!(app.tutoring.kind, Some(EnrolmentKind::Free));
@@ -238,11 +238,10 @@ async fn mark_all_under_a_filter_then_change_the_filter() {
     let mut app = ui::app_for(&db.store, "mlefevre", Lang::En, "sqlite:demo.sqlite").await;
     ui::keys(&mut app, "jt");
     ui::settle(&mut app, &db.store).await;
-    let total = app.tutoring.learners.len();
+    let total = app.tutoring.list.rows().len();
     ui::keys(&mut app, "/ro");
     ui::press(&mut app, KeyCode::Enter);
-    let filtered: Vec<i64> =
-        app.tutoring.index.iter().map(|i| app.tutoring.learners[*i as usize].row.enrolment_id).collect();
+    let filtered: Vec<i64> = app.tutoring.list.visible().map(|r| r.row.enrolment_id).collect();
     assert!(!filtered.is_empty() && filtered.len() < total, "{} of {total}", filtered.len());
     ui::keys(&mut app, "A");
     assert_eq!(app.tutoring.marked_count(), filtered.len(), "A marks every row of the filter");
@@ -254,18 +253,18 @@ async fn mark_all_under_a_filter_then_change_the_filter() {
     ui::keys(&mut app, "ma");
     ui::press(&mut app, KeyCode::Enter);
     assert_eq!(app.tutoring.marked_count(), filtered.len());
-    assert!(filtered.iter().all(|id| app.tutoring.marks.contains(id)));
+    assert!(filtered.iter().all(|id| app.tutoring.list.marks.contains(id)));
     // Esc clears the filter; marks remain; the count shows above the table.
     ui::press(&mut app, KeyCode::Esc);
-    assert_eq!(app.tutoring.index.len(), total);
+    assert_eq!(app.tutoring.list.index().len(), total);
     let screen = ui::screen(&ui::draw(&mut app, 100, 30));
     assert!(screen.contains(&format!("{} marked", filtered.len())), "{screen}");
     ui::keys(&mut app, "U");
     assert_eq!(app.tutoring.marked_count(), 0);
     // Space toggles and moves down.
-    let pos = app.tutoring.cursor.pos;
+    let pos = app.tutoring.list.cursor.pos;
     ui::keys(&mut app, " ");
-    assert_eq!(app.tutoring.cursor.pos, pos + 1);
+    assert_eq!(app.tutoring.list.cursor.pos, pos + 1);
     assert_eq!(app.tutoring.marked_count(), 1);
     ui::keys(&mut app, "k ");
     assert_eq!(app.tutoring.marked_count(), 0);

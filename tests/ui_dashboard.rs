@@ -62,32 +62,32 @@ async fn key_flow_move_open_back_help_quit() {
     let third = app.formations.current().unwrap().summary.shortname.clone();
     assert_ne!(first, third);
     ui::keys(&mut app, "k");
-    assert_eq!(app.formations.cursor.pos, 1);
+    assert_eq!(app.formations.list.cursor.pos, 1);
     ui::keys(&mut app, "G");
-    assert_eq!(app.formations.cursor.pos, app.formations.visible.len() - 1);
+    assert_eq!(app.formations.list.cursor.pos, app.formations.list.index().len() - 1);
     ui::keys(&mut app, "g");
-    assert_eq!(app.formations.cursor.pos, 0);
+    assert_eq!(app.formations.list.cursor.pos, 0);
 
     // Open the course: the tutoring tab shows its learners.
     ui::keys(&mut app, "t");
     assert_eq!(app.tab, Tab::Tutoring);
-    assert!(app.tutoring.loading);
+    assert!(app.tutoring.list.loading);
     ui::settle(&mut app, &db.store).await;
-    assert!(!app.tutoring.loading);
+    assert!(!app.tutoring.list.loading);
     assert_eq!(app.tutoring.course.as_ref().unwrap().shortname, first);
-    assert!(!app.tutoring.learners.is_empty());
+    assert!(!app.tutoring.list.rows().is_empty());
     let screen = ui::screen(&ui::draw(&mut app, 100, 30));
     assert!(screen.contains("Tutoring centre · "), "{screen}");
 
     // Move in the table, then Esc goes back with the course list where it was.
     ui::keys(&mut app, "jjj");
-    assert_eq!(app.tutoring.cursor.pos, 3);
+    assert_eq!(app.tutoring.list.cursor.pos, 3);
     ui::press(&mut app, KeyCode::Esc);
     assert_eq!(app.tab, Tab::Formations);
     assert_eq!(app.formations.current().unwrap().summary.shortname, first);
     ui::keys(&mut app, "2");
     assert_eq!(app.tab, Tab::Tutoring);
-    assert_eq!(app.tutoring.cursor.pos, 3, "the tutoring tab kept its cursor");
+    assert_eq!(app.tutoring.list.cursor.pos, 3, "the tutoring tab kept its cursor");
 
     // Help lists the keys of the view; Esc closes it; keys do not leak to the view below.
     ui::keys(&mut app, "?");
@@ -110,7 +110,7 @@ async fn ctrl_c_quits_even_while_typing_a_filter() {
     let mut app = ui::app_for(&db.store, "mlefevre", Lang::En, LABEL).await;
     ui::keys(&mut app, "/avant q");
     assert!(!app.quit, "q is text in the filter");
-    assert_eq!(app.formations.filter.value(), "avant q");
+    assert_eq!(app.formations.list.filter.value(), "avant q");
     ui::ctrl(&mut app, 'c');
     assert!(app.quit);
 }
@@ -119,7 +119,7 @@ async fn ctrl_c_quits_even_while_typing_a_filter() {
 async fn unknown_tutor_sees_nothing_and_is_told() {
     let db = demo_db().await;
     let mut app = ui::app_for(&db.store, "ghost", Lang::En, LABEL).await;
-    assert!(app.formations.visible.is_empty());
+    assert!(app.formations.list.index().is_empty());
     let screen = ui::screen(&ui::draw(&mut app, 120, 30));
     assert!(screen.contains("Tutor \"ghost\" is not in the database"), "{screen}");
 }
@@ -130,7 +130,7 @@ async fn scoping_shows_in_the_dashboard() {
     let marie = ui::app_for(&db.store, "mlefevre", Lang::Fr, LABEL).await;
     let karim = ui::app_for(&db.store, "kbenali", Lang::Fr, LABEL).await;
     let names = |a: &tutorat::tui::app::App| -> Vec<String> {
-        a.formations.visible.iter().map(|i| a.formations.courses[*i].summary.shortname.clone()).collect()
+        a.formations.list.visible().map(|c| c.summary.shortname.clone()).collect()
     };
     assert!(names(&marie).contains(&"C01".to_string()));
     assert!(!names(&karim).contains(&"C01".to_string()));

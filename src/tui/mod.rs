@@ -11,6 +11,7 @@ pub mod dialogs;
 pub mod effect;
 pub mod frame;
 pub mod keymap;
+pub mod list;
 pub mod remind_tasks;
 pub mod scroll;
 pub mod tasks;

@@ -210,10 +210,10 @@ impl App {
 
     fn filter_editing(&self) -> bool {
         match self.tab {
-            Tab::Formations => self.formations.filter.editing && self.formations.detail.is_none(),
-            Tab::Tutoring => self.tutoring.filter.editing && self.tutoring.report.is_none(),
-            Tab::Triage => self.triage.filter.editing,
-            Tab::Relances => self.reminder_log.filter.editing,
+            Tab::Formations => self.formations.list.typing() && self.formations.detail.is_none(),
+            Tab::Tutoring => self.tutoring.list.typing() && self.tutoring.report.is_none(),
+            Tab::Triage => self.triage.list.typing(),
+            Tab::Relances => self.reminder_log.list.typing(),
         }
     }
 
@@ -353,7 +353,8 @@ impl App {
             Outcome::PickCourse => {
                 let items: Vec<PickItem> = self
                     .formations
-                    .courses
+                    .list
+                    .rows()
                     .iter()
                     .map(|c| PickItem::new(c.summary.id, &c.name, &c.summary.shortname))
                     .collect();
@@ -444,7 +445,7 @@ impl App {
             Cmd::Refresh => {
                 self.load_log();
                 self.run(Effect::LoadFormations);
-                self.triage.loading = true;
+                self.triage.list.start_loading();
                 self.load_triage();
                 if let Some(d) = &mut self.formations.detail {
                     d.loading = true;
@@ -453,7 +454,7 @@ impl App {
                 }
                 if let Some(c) = &self.tutoring.course {
                     let id = c.id;
-                    self.tutoring.loading = true;
+                    self.tutoring.list.start_loading();
                     self.run(Effect::LoadLearners { course_id: id });
                 }
             }
@@ -503,7 +504,7 @@ impl App {
                     (Tab::Relances, _) if self.reminder_log.attention() > 0 => {
                         format!("{base} {}✗", self.ui.loc.num(self.reminder_log.attention() as i64))
                     }
-                    (Tab::Triage, _) if self.triage.loaded => {
+                    (Tab::Triage, _) if self.triage.list.loaded => {
                         let (platform, course) = self.triage.counts();
                         format!(
                             "{base} {}·{}",

@@ -42,7 +42,7 @@ impl App {
 
     pub(super) fn load_log(&mut self) {
         let status = self.reminder_log.status;
-        self.reminder_log.loading = true;
+        self.reminder_log.list.start_loading();
         self.remind_effect(RemindEffect::LoadLog { status });
     }
 
@@ -235,8 +235,8 @@ impl App {
                 self.last_copy = q.copy;
                 self.close_remind();
                 // The marked learners were acted on.
-                self.tutoring.marks.clear();
-                self.triage.marks.clear();
+                self.tutoring.list.marks.clear();
+                self.triage.list.marks.clear();
                 let msg = ui_loc.tn("remind.queued", q.queued as i64);
                 self.set_status(Level::Info, msg);
                 self.dispatch(Some(q.batch_id), false);
@@ -288,15 +288,14 @@ impl App {
             RemindLoaded::Log(Ok(rows)) => {
                 self.reminder_log.load(rows);
                 let titles = self.template_titles();
-                for e in &mut self.reminder_log.entries {
+                for e in self.reminder_log.list.rows_mut() {
                     if let Some(t) = titles.get(&e.row.template) {
                         e.template = t.clone();
                     }
                 }
             }
             RemindLoaded::Log(Err(e)) => {
-                self.reminder_log.loading = false;
-                self.reminder_log.error = Some(e.clone());
+                self.reminder_log.list.fail(e.clone());
                 let what = ui_loc.t("tabs.relances").to_string();
                 self.fail(&what, &e);
             }

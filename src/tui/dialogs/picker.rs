@@ -5,13 +5,14 @@ use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear};
 
 use super::centered;
-use crate::text::{self, Fuzzy};
+use crate::text;
+use crate::tui::command::Cmd;
+use crate::tui::list::{List, Row, Table};
 use crate::tui::ui::Ui;
-use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
-use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
+use crate::tui::widgets::table::{self, Col};
 
 #[derive(Clone, Debug)]
 pub struct PickItem {
@@ -29,13 +30,24 @@ impl PickItem {
     }
 }
 
+impl Row for PickItem {
+    /// In the order given.
+    type Sort = ();
+    const SORTS: &'static [()] = &[];
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+
+    fn haystack(&self) -> &Utf32String {
+        &self.haystack
+    }
+}
+
 #[derive(Debug)]
 pub struct Picker {
     pub title: String,
-    pub items: Vec<PickItem>,
-    pub filter: FilterBox,
-    pub visible: Vec<usize>,
-    pub cursor: Cursor,
+    pub list: List<PickItem>,
 }
 
 /// What a key did to the picker.
@@ -49,46 +61,45 @@ pub enum Picked {
 impl Picker {
     /// `current`: the id to put the cursor on at first.
     pub fn new(title: String, items: Vec<PickItem>, current: Option<i64>) -> Picker {
-        let mut p = Picker {
-            title,
-            items,
-            filter: FilterBox::default(),
-            visible: Vec::new(),
-            cursor: Cursor::default(),
-        };
-        p.filter.start();
-        p.refresh();
-        if let Some(pos) = current.and_then(|id| p.visible.iter().position(|i| p.items[*i].id == id)) {
-            p.cursor.pos = pos;
+        let mut list = List::with_rows(items);
+        list.filter.start();
+        list.rebuild(|_| true);
+        if let Some(id) = current {
+            list.select(id);
         }
-        p
+        Picker { title, list }
     }
 
-    fn refresh(&mut self) {
-        let items = &self.items;
-        self.visible =
-            Fuzzy::new(self.filter.value()).filter((0..items.len()).map(|i| (i, &items[i].haystack)));
-        self.cursor.clamp(self.visible.len());
+    /// Typing moves the cursor to the first match.
+    fn refilter(&mut self) {
+        self.list.to_top();
+        self.list.rebuild(|_| true);
     }
 
     pub fn key(&mut self, ev: KeyEvent) -> Picked {
-        let len = self.visible.len();
         match ev.code {
             KeyCode::Esc => return Picked::Cancelled,
             KeyCode::Enter => {
-                return match self.visible.get(self.cursor.pos) {
-                    Some(i) => Picked::Chosen(self.items[*i].id),
+                return match self.list.current() {
+                    Some(it) => Picked::Chosen(it.id),
                     None => Picked::Open,
                 };
             }
-            KeyCode::Up => self.cursor.up(),
-            KeyCode::Down => self.cursor.down(len),
-            KeyCode::PageUp => self.cursor.page_up(),
-            KeyCode::PageDown => self.cursor.page_down(len),
+            KeyCode::Up => {
+                self.list.command(Cmd::Up);
+            }
+            KeyCode::Down => {
+                self.list.command(Cmd::Down);
+            }
+            KeyCode::PageUp => {
+                self.list.command(Cmd::PageUp);
+            }
+            KeyCode::PageDown => {
+                self.list.command(Cmd::PageDown);
+            }
             _ => {
-                if self.filter.handle_key(ev) == FilterOutcome::Changed {
-                    self.cursor.pos = 0;
-                    self.refresh();
+                if self.list.type_key(ev) {
+                    self.refilter();
                 }
             }
         }
@@ -96,14 +107,14 @@ impl Picker {
     }
 
     pub fn paste(&mut self, s: &str) {
-        self.filter.paste(s);
-        self.cursor.pos = 0;
-        self.refresh();
+        if self.list.paste(s) {
+            self.refilter();
+        }
     }
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = &ui.theme;
-        let h = (self.items.len() as u16 + 5).clamp(8, area.height.saturating_sub(2).max(8));
+        let h = (self.list.rows().len() as u16 + 5).clamp(8, area.height.saturating_sub(2).max(8));
         let rect = centered(area, 76, h).intersection(f.area());
         let block = Block::default()
             .borders(Borders::ALL)
@@ -114,23 +125,11 @@ impl Picker {
         let inner = block.inner(rect);
         f.render_widget(block, rect);
         let [input, list] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-        self.filter.render(f, input, t, &ui.loc);
-        if self.visible.is_empty() {
-            f.render_widget(Paragraph::new(ui.loc.t("picker.no_match")).style(t.muted), list);
-            return;
-        }
+        self.list.filter.render(f, input, t, &ui.loc);
         let cols = [Col::new("", Constraint::Fill(3)), Col::new("", Constraint::Fill(1))];
-        let (items, visible) = (&self.items, &self.visible);
-        VirtualTable {
-            cols: &cols,
-            loc: &ui.loc,
-            sort: None,
-            len: visible.len(),
-            block: Block::default(),
-            focused: true,
-        }
-        .render(f, list, t, &mut self.cursor, |i, w| {
-            let it = &items[visible[i]];
+        let nothing = ui.loc.t("picker.no_match");
+        let table = Table { block: Block::default(), cols: &cols, sort: None, nothing, focused: true };
+        table.render(f, list, ui, &self.list, |it, w| {
             vec![
                 table::cell(text::fit(&it.label, w[0]).into_owned(), t.base),
                 table::cell(text::fit(&it.detail, w[1]).into_owned(), t.muted),

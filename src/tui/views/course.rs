@@ -142,7 +142,9 @@ impl CourseView {
     pub fn load(&mut self, d: CourseDetail) {
         self.loading = false;
         self.error = None;
-        self.detail = Some(Detail::new(d));
+        let d = Detail::new(d);
+        self.lessons.clamp(d.lessons.len());
+        self.detail = Some(d);
     }
 
     fn go(&mut self, s: Section) {
@@ -397,7 +399,7 @@ impl CourseView {
             f,
             area,
             t,
-            &mut self.lessons,
+            &self.lessons,
             |i, w| {
                 let l = &lessons[i];
                 let kind = l.kind.map(|k| loc.t(k.short_key()).to_string()).unwrap_or_else(|| "?".into());

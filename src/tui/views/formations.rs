@@ -1,23 +1,24 @@
 //! Tab 1 — Formations: the category tree of the tutor's courses and the course list.
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
 
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders};
 use tui_tree_widget::{Tree, TreeItem, TreeState};
 
 use super::Outcome;
 use super::course::CourseView;
 use crate::model::catalog::{self, CourseSummary, DataIssue, TreeNode, UNCATEGORISED};
-use crate::text::{self, Fuzzy};
+use crate::text;
 use crate::tui::command::Cmd;
 use crate::tui::effect::{Effect, FormationsData};
+use crate::tui::list::{Change, List, Row, Table};
 use crate::tui::ui::{CourseRef, Ui};
-use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
-use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
+use crate::tui::widgets::table::{self, Col};
 
 /// Identifier of the "all my courses" root of the tree.
 pub const ALL: i64 = 0;
@@ -28,8 +29,9 @@ pub enum Pane {
     List,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CourseSort {
+    #[default]
     Name,
     Audience,
     Learners,
@@ -39,14 +41,9 @@ pub enum CourseSort {
 }
 
 impl CourseSort {
-    const ALL: [CourseSort; 6] =
-        [Self::Name, Self::Audience, Self::Learners, Self::NotStarted, Self::NeverAccessed, Self::Progress];
-    fn next(self) -> Self {
-        let i = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
-        Self::ALL[(i + 1) % Self::ALL.len()]
-    }
+    /// The column of the sort, in the wide layout (the audience is column 1).
     fn column(self) -> usize {
-        Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
+        CourseItem::SORTS.iter().position(|s| *s == self).unwrap_or(0)
     }
 }
 
@@ -60,44 +57,67 @@ pub struct CourseItem {
     haystack: Utf32String,
 }
 
+impl Row for CourseItem {
+    type Sort = CourseSort;
+    const SORTS: &'static [CourseSort] = &[
+        CourseSort::Name,
+        CourseSort::Audience,
+        CourseSort::Learners,
+        CourseSort::NotStarted,
+        CourseSort::NeverAccessed,
+        CourseSort::Progress,
+    ];
+
+    fn id(&self) -> i64 {
+        self.summary.id
+    }
+
+    fn haystack(&self) -> &Utf32String {
+        &self.haystack
+    }
+
+    fn compare(&self, y: &Self, by: CourseSort) -> Ordering {
+        let x = self;
+        let ord = match by {
+            CourseSort::Name => x.sort_key.cmp(&y.sort_key),
+            CourseSort::Audience => {
+                x.audience.is_some().cmp(&y.audience.is_some()).then_with(|| x.audience.cmp(&y.audience))
+            }
+            CourseSort::Learners => x.summary.learners.cmp(&y.summary.learners),
+            CourseSort::NotStarted => x.summary.not_started.cmp(&y.summary.not_started),
+            CourseSort::NeverAccessed => x.summary.never_accessed.cmp(&y.summary.never_accessed),
+            CourseSort::Progress => {
+                x.summary.avg_progress().unwrap_or(-1.0).total_cmp(&y.summary.avg_progress().unwrap_or(-1.0))
+            }
+        };
+        ord.then_with(|| x.sort_key.cmp(&y.sort_key))
+    }
+}
+
 #[derive(Debug)]
 pub struct FormationsView {
-    pub loading: bool,
-    pub error: Option<String>,
-    pub courses: Vec<CourseItem>,
+    /// The courses of the tree's selected subtree.
+    pub list: List<CourseItem>,
     pub roots: Vec<TreeNode>,
     pub issues: Vec<DataIssue>,
     items: Vec<TreeItem<'static, i64>>,
     pub tree: TreeState<i64>,
     pub focus: Pane,
-    pub filter: FilterBox,
-    pub sort: CourseSort,
-    pub desc: bool,
-    /// Indices into `courses` of the rows shown, in order.
-    pub visible: Vec<usize>,
-    pub cursor: Cursor,
-    selected_id: Option<i64>,
     /// The course detail, when one is open (drawn instead of the tree and list).
     pub detail: Option<CourseView>,
 }
 
 impl Default for FormationsView {
     fn default() -> Self {
+        let mut list = List::default();
+        list.start_loading();
         FormationsView {
-            loading: true,
-            error: None,
-            courses: Vec::new(),
+            list,
             roots: Vec::new(),
             issues: Vec::new(),
             items: Vec::new(),
             tree: TreeState::default(),
             focus: Pane::List,
-            filter: FilterBox::default(),
-            sort: CourseSort::Name,
-            desc: false,
-            visible: Vec::new(),
-            cursor: Cursor::default(),
-            selected_id: None,
             detail: None,
         }
     }
@@ -105,9 +125,7 @@ impl Default for FormationsView {
 
 impl FormationsView {
     pub fn load(&mut self, data: FormationsData, ui: &Ui, admin: bool) {
-        self.loading = false;
-        self.error = None;
-        self.courses = data
+        let courses: Vec<CourseItem> = data
             .courses
             .into_iter()
             .map(|s| {
@@ -125,9 +143,10 @@ impl FormationsView {
             .collect();
         let (roots, issues) = catalog::build_tree(
             &data.categories,
-            &self.courses.iter().map(|c| c.summary.clone()).collect::<Vec<_>>(),
+            &courses.iter().map(|c| c.summary.clone()).collect::<Vec<_>>(),
             admin,
         );
+        self.list.set_rows(courses);
         for issue in &issues {
             tracing::warn!(?issue, "data problem in categories/courses");
         }
@@ -162,7 +181,7 @@ impl FormationsView {
             TreeItem::new(n.id, label.clone(), kids).unwrap_or_else(|_| TreeItem::new_leaf(n.id, label))
         }
         let kids: Vec<_> = self.roots.iter().map(|n| node(n, ui)).collect();
-        let label = format!("{} ({})", ui.loc.t("formations.all_courses"), self.courses.len());
+        let label = format!("{} ({})", ui.loc.t("formations.all_courses"), self.list.rows().len());
         TreeItem::new(ALL, label.clone(), kids).unwrap_or_else(|_| TreeItem::new_leaf(ALL, label))
     }
 
@@ -172,46 +191,11 @@ impl FormationsView {
             None | Some(&ALL) => None,
             Some(id) => catalog::find_node(&self.roots, *id).map(|n| n.all_courses().into_iter().collect()),
         };
-        let in_subtree = (0..self.courses.len())
-            .filter(|i| subtree.as_ref().is_none_or(|s| s.contains(&self.courses[*i].summary.id)));
-        let courses = &self.courses;
-        let mut visible =
-            Fuzzy::new(self.filter.value()).filter(in_subtree.map(|i| (i, &courses[i].haystack)));
-        let c = &self.courses;
-        visible.sort_by(|a, b| {
-            let (x, y) = (&c[*a], &c[*b]);
-            let ord = match self.sort {
-                CourseSort::Name => x.sort_key.cmp(&y.sort_key),
-                CourseSort::Audience => {
-                    x.audience.is_some().cmp(&y.audience.is_some()).then_with(|| x.audience.cmp(&y.audience))
-                }
-                CourseSort::Learners => x.summary.learners.cmp(&y.summary.learners),
-                CourseSort::NotStarted => x.summary.not_started.cmp(&y.summary.not_started),
-                CourseSort::NeverAccessed => x.summary.never_accessed.cmp(&y.summary.never_accessed),
-                CourseSort::Progress => x
-                    .summary
-                    .avg_progress()
-                    .unwrap_or(-1.0)
-                    .total_cmp(&y.summary.avg_progress().unwrap_or(-1.0)),
-            };
-            let ord = ord.then_with(|| x.sort_key.cmp(&y.sort_key));
-            if self.desc { ord.reverse() } else { ord }
-        });
-        self.visible = visible;
-        self.cursor.pos = self
-            .selected_id
-            .and_then(|id| self.visible.iter().position(|i| self.courses[*i].summary.id == id))
-            .unwrap_or(0);
-        self.cursor.clamp(self.visible.len());
-        self.remember_selection();
-    }
-
-    fn remember_selection(&mut self) {
-        self.selected_id = self.current().map(|c| c.summary.id);
+        self.list.rebuild(|c| subtree.as_ref().is_none_or(|s| s.contains(&c.summary.id)));
     }
 
     pub fn current(&self) -> Option<&CourseItem> {
-        self.visible.get(self.cursor.pos).map(|i| &self.courses[*i])
+        self.list.current()
     }
 
     fn current_ref(&self) -> Option<CourseRef> {
@@ -219,7 +203,7 @@ impl FormationsView {
     }
 
     pub fn course_ref(&self, id: i64) -> Option<CourseRef> {
-        self.courses.iter().find(|c| c.summary.id == id).map(|c| CourseRef {
+        self.list.find(id).map(|c| CourseRef {
             id,
             shortname: text::clean(&c.summary.shortname),
             fullname: c.name.clone(),
@@ -227,16 +211,14 @@ impl FormationsView {
     }
 
     pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
-        match self.filter.handle_key(ev) {
-            FilterOutcome::Changed | FilterOutcome::Cleared => self.refresh_list(),
-            FilterOutcome::Accepted | FilterOutcome::Unchanged => {}
+        if self.list.filter_key(ev) {
+            self.refresh_list();
         }
         Outcome::Done
     }
 
     pub fn paste(&mut self, s: &str) {
-        if self.filter.editing {
-            self.filter.paste(s);
+        if self.list.paste(s) {
             self.refresh_list();
         }
     }
@@ -255,21 +237,14 @@ impl FormationsView {
             Cmd::FocusNext | Cmd::FocusPrev => {
                 self.focus = if self.focus == Pane::Tree { Pane::List } else { Pane::Tree };
             }
-            Cmd::Filter => {
+            Cmd::Filter | Cmd::SortNext | Cmd::SortReverse => {
                 self.focus = Pane::List;
-                self.filter.start();
-            }
-            Cmd::SortNext => {
-                self.sort = self.sort.next();
-                self.desc = false;
-                self.refresh_list();
-            }
-            Cmd::SortReverse => {
-                self.desc = !self.desc;
-                self.refresh_list();
+                if self.list.command(cmd) == Some(Change::Rebuild) {
+                    self.refresh_list();
+                }
             }
             Cmd::Back => {
-                if self.filter.clear() {
+                if self.list.clear_filter() {
                     self.refresh_list();
                 } else {
                     return Outcome::Unhandled;
@@ -328,8 +303,7 @@ impl FormationsView {
             _ => return Outcome::Unhandled,
         }
         if self.tree.selected() != before.as_slice() {
-            self.cursor = Cursor { height: self.cursor.height, ..Cursor::default() };
-            self.selected_id = None;
+            self.list.to_top();
             self.refresh_list();
         }
         Outcome::Done
@@ -344,8 +318,7 @@ impl FormationsView {
     }
 
     fn update_list(&mut self, cmd: Cmd) -> Outcome {
-        if self.cursor.apply(cmd, self.visible.len()) {
-            self.remember_selection();
+        if self.list.command(cmd).is_some() {
             return Outcome::Done;
         }
         match cmd {
@@ -394,9 +367,10 @@ impl FormationsView {
         }
 
         // Course list (+ filter line).
-        let show_filter = self.filter.is_active();
+        let show_filter = self.list.filter.is_active();
         let [list_area, filter_area] =
-            Layout::vertical([Constraint::Fill(1), Constraint::Length(u16::from(show_filter))]).areas(right);
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(self.list.filter_height())])
+                .areas(right);
         let title = match self.tree.selected().last() {
             Some(&ALL) | None => ui.loc.t("formations.all_courses").to_string(),
             Some(&UNCATEGORISED) => ui.loc.t("formations.uncategorised").to_string(),
@@ -404,7 +378,6 @@ impl FormationsView {
                 catalog::find_node(&self.roots, *id).map(|n| text::clean(&n.name)).unwrap_or_default()
             }
         };
-        let len = self.visible.len();
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(if self.focus == Pane::List { t.border_focus } else { t.border })
@@ -421,63 +394,46 @@ impl FormationsView {
             Col::new(ui.loc.t("formations.col_never"), Constraint::Length(6)).right(),
             Col::new(ui.loc.t("formations.col_progress"), Constraint::Length(6)).right(),
         ]);
-        if self.loading && self.courses.is_empty() {
-            f.render_widget(
-                Paragraph::new(ui.loc.t("status.loading")).style(t.muted).block(block),
-                list_area,
-            );
-        } else if len == 0 {
-            let msg = if self.filter.value().is_empty() {
-                ui.loc.t("formations.empty")
-            } else {
-                ui.loc.t("formations.no_match")
-            };
-            f.render_widget(Paragraph::new(msg).style(t.muted).block(block), list_area);
+        let nothing = if self.list.filter.value().is_empty() {
+            ui.loc.t("formations.empty")
         } else {
-            let courses = &self.courses;
-            let visible = &self.visible;
-            let sort_col = match self.sort.column() {
-                c if wide || c == 0 => c,
-                1 => 0,
-                c => c - 1,
-            };
-            VirtualTable {
-                cols: &cols,
-                loc: &ui.loc,
-                sort: Some((sort_col, self.desc)),
-                len,
-                block,
-                focused: self.focus == Pane::List,
+            ui.loc.t("formations.no_match")
+        };
+        let sort_col = match self.list.sort.column() {
+            c if wide || c == 0 => c,
+            1 => 0,
+            c => c - 1,
+        };
+        let table = Table {
+            block,
+            cols: &cols,
+            sort: Some((sort_col, self.list.desc)),
+            nothing,
+            focused: self.focus == Pane::List,
+        };
+        table.render(f, list_area, ui, &self.list, |c, w| {
+            let s = &c.summary;
+            let audience = c.audience.clone().unwrap_or_else(|| ui.loc.t("formations.everyone").to_string());
+            let progress =
+                s.avg_progress().map(|p| ui.loc.pct(p.round() as i64)).unwrap_or_else(|| "–".into());
+            let mut cells = vec![table::cell(text::fit(&c.name, w[0]).into_owned(), t.base)];
+            if wide {
+                let style = if c.audience.is_some() { t.base } else { t.muted };
+                cells.push(table::cell(text::fit(&audience, w[1]).into_owned(), style));
             }
-            .render(f, list_area, t, &mut self.cursor, |i, w| {
-                let c = &courses[visible[i]];
-                let s = &c.summary;
-                let audience =
-                    c.audience.clone().unwrap_or_else(|| ui.loc.t("formations.everyone").to_string());
-                let progress =
-                    s.avg_progress().map(|p| ui.loc.pct(p.round() as i64)).unwrap_or_else(|| "–".into());
-                let mut cells = vec![table::cell(text::fit(&c.name, w[0]).into_owned(), t.base)];
-                if wide {
-                    let style = if c.audience.is_some() { t.base } else { t.muted };
-                    cells.push(table::cell(text::fit(&audience, w[1]).into_owned(), style));
-                }
-                cells.extend([
-                    table::right(ui.loc.num(s.learners), t.base),
-                    table::right(
-                        ui.loc.num(s.not_started),
-                        if s.not_started > 0 { t.warning } else { t.muted },
-                    ),
-                    table::right(
-                        ui.loc.num(s.never_accessed),
-                        if s.never_accessed > 0 { t.danger } else { t.muted },
-                    ),
-                    table::right(progress, t.base),
-                ]);
-                cells
-            });
-        }
+            cells.extend([
+                table::right(ui.loc.num(s.learners), t.base),
+                table::right(ui.loc.num(s.not_started), if s.not_started > 0 { t.warning } else { t.muted }),
+                table::right(
+                    ui.loc.num(s.never_accessed),
+                    if s.never_accessed > 0 { t.danger } else { t.muted },
+                ),
+                table::right(progress, t.base),
+            ]);
+            cells
+        });
         if show_filter {
-            self.filter.render(f, filter_area, t, &ui.loc);
+            self.list.filter.render(f, filter_area, t, &ui.loc);
         }
     }
 }

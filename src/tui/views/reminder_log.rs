@@ -13,11 +13,11 @@ use crate::model::Ts;
 use crate::reminders::LogAct;
 use crate::reminders::Status;
 use crate::store::reminders::ReminderLogRow;
-use crate::text::{self, Fuzzy};
+use crate::text;
 use crate::tui::command::Cmd;
+use crate::tui::list::{List, Row, Table};
 use crate::tui::ui::Ui;
-use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
-use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
+use crate::tui::widgets::table::{self, Col};
 
 #[derive(Clone, Debug)]
 pub struct LogEntry {
@@ -64,63 +64,53 @@ impl LogEntry {
     }
 }
 
+impl Row for LogEntry {
+    /// Newest first, as the database gives them.
+    type Sort = ();
+    const SORTS: &'static [()] = &[];
+
+    fn id(&self) -> i64 {
+        self.row.id
+    }
+
+    fn haystack(&self) -> &Utf32String {
+        &self.haystack
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct ReminderLogView {
-    pub loading: bool,
-    pub loaded: bool,
-    pub error: Option<String>,
-    pub entries: Vec<LogEntry>,
-    pub index: Vec<u32>,
-    pub cursor: Cursor,
-    selected_id: Option<i64>,
-    pub filter: FilterBox,
+    pub list: List<LogEntry>,
     /// Status shown (`None`: all); the list is reloaded for it.
     pub status: Option<Status>,
 }
 
 impl ReminderLogView {
     pub fn load(&mut self, rows: Vec<ReminderLogRow>) {
-        self.loading = false;
-        self.loaded = true;
-        self.error = None;
-        self.entries = rows.into_iter().map(LogEntry::new).collect();
-        self.rebuild_index();
+        self.list.set_rows(rows.into_iter().map(LogEntry::new).collect());
+        self.list.rebuild(|_| true);
     }
 
     /// Failed and uncertain reminders: what the tab title points at.
     pub fn attention(&self) -> usize {
-        self.entries.iter().filter(|e| matches!(e.status, Some(Status::Failed | Status::Uncertain))).count()
+        let rows = self.list.rows();
+        rows.iter().filter(|e| matches!(e.status, Some(Status::Failed | Status::Uncertain))).count()
     }
 
     pub fn current(&self) -> Option<&LogEntry> {
-        self.index.get(self.cursor.pos).map(|i| &self.entries[*i as usize])
-    }
-
-    pub fn rebuild_index(&mut self) {
-        let e = &self.entries;
-        // Already newest first from the database; the text filter keeps that order.
-        self.index =
-            Fuzzy::new(self.filter.value()).filter((0..e.len() as u32).map(|i| (i, &e[i as usize].haystack)));
-        self.cursor.pos = self
-            .selected_id
-            .and_then(|id| self.index.iter().position(|i| e[*i as usize].row.id == id))
-            .unwrap_or(0);
-        self.cursor.clamp(self.index.len());
-        self.selected_id = self.current().map(|x| x.row.id);
+        self.list.current()
     }
 
     pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
-        match self.filter.handle_key(ev) {
-            FilterOutcome::Changed | FilterOutcome::Cleared => self.rebuild_index(),
-            FilterOutcome::Accepted | FilterOutcome::Unchanged => {}
+        if self.list.filter_key(ev) {
+            self.list.rebuild(|_| true);
         }
         Outcome::Done
     }
 
     pub fn paste(&mut self, s: &str) {
-        if self.filter.editing {
-            self.filter.paste(s);
-            self.rebuild_index();
+        if self.list.paste(s) {
+            self.list.rebuild(|_| true);
         }
     }
 
@@ -134,30 +124,28 @@ impl ReminderLogView {
     }
 
     pub fn update(&mut self, cmd: Cmd) -> Outcome {
-        if self.cursor.apply(cmd, self.index.len()) {
-            self.selected_id = self.current().map(|x| x.row.id);
+        if self.list.command(cmd).is_some() {
             return Outcome::Done;
         }
         match cmd {
-            Cmd::Filter => self.filter.start(),
             Cmd::StepFilter => {
                 let all = Status::ALL;
                 self.status = match self.status {
                     None => Some(all[0]),
                     Some(s) => all.iter().position(|x| *x == s).and_then(|i| all.get(i + 1)).copied(),
                 };
-                self.loading = true;
+                self.list.start_loading();
                 return Outcome::ReloadLog;
             }
             Cmd::Retry => return self.act(LogAct::Retry),
             Cmd::ConfirmSent => return self.act(LogAct::Confirm),
             Cmd::CancelReminder => return self.act(LogAct::Cancel),
             Cmd::Back => {
-                if self.filter.clear() {
-                    self.rebuild_index();
+                if self.list.clear_filter() {
+                    self.list.rebuild(|_| true);
                 } else if self.status.is_some() {
                     self.status = None;
-                    self.loading = true;
+                    self.list.start_loading();
                     return Outcome::ReloadLog;
                 }
             }
@@ -169,12 +157,12 @@ impl ReminderLogView {
     pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
         let (t, loc) = (&ui.theme, &ui.loc);
         let area = area.intersection(f.area());
-        let show_filter = self.filter.is_active();
+        let show_filter = self.list.filter.is_active();
         let [head, body, detail, filter_area] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),
             Constraint::Length(2),
-            Constraint::Length(u16::from(show_filter)),
+            Constraint::Length(self.list.filter_height()),
         ])
         .areas(area);
         let shown = match self.status {
@@ -194,24 +182,14 @@ impl ReminderLogView {
             .borders(Borders::ALL)
             .border_style(t.border_focus)
             .title(Span::styled(format!(" {} ", loc.t("relances.table_title")), t.title));
-        if let Some(e) = &self.error {
-            f.render_widget(Paragraph::new(Line::styled(text::clean(e), t.danger)).block(block), body);
-        } else if !self.loaded {
-            f.render_widget(Paragraph::new(loc.t("status.loading")).style(t.muted).block(block), body);
-        } else if self.index.is_empty() {
-            let msg =
-                if self.entries.is_empty() { loc.t("relances.empty") } else { loc.t("relances.no_match") };
-            f.render_widget(Paragraph::new(msg).style(t.muted).block(block), body);
-        } else {
-            self.draw_table(f, body, block, ui);
-        }
+        self.draw_table(f, body, block, ui);
         self.draw_detail(f, detail, ui);
         if show_filter {
-            self.filter.render(f, filter_area, t, loc);
+            self.list.filter.render(f, filter_area, t, loc);
         }
     }
 
-    fn draw_table(&mut self, f: &mut Frame, body: Rect, block: Block<'_>, ui: &Ui) {
+    fn draw_table(&self, f: &mut Frame, body: Rect, block: Block<'_>, ui: &Ui) {
         let (t, loc) = (&ui.theme, &ui.loc);
         let wide = body.width >= 120;
         let mut cols = vec![
@@ -227,14 +205,14 @@ impl ReminderLogView {
         } else {
             cols.push(Col::new(loc.t("relances.col_template"), Constraint::Fill(1)));
         }
-        let (entries, index) = (&self.entries, &self.index);
-        VirtualTable { cols: &cols, loc, sort: None, len: index.len(), block, focused: true }.render(
+        let nothing =
+            if self.list.rows().is_empty() { loc.t("relances.empty") } else { loc.t("relances.no_match") };
+        Table { block, cols: &cols, sort: None, nothing, focused: true }.render(
             f,
             body,
-            t,
-            &mut self.cursor,
-            |i, w| {
-                let e = &entries[index[i] as usize];
+            ui,
+            &self.list,
+            |e, w| {
                 let (status, style) = match e.status {
                     Some(Status::Sent) => (loc.t("reminder_status.sent").to_string(), t.ok),
                     Some(Status::Failed) => (format!("✗ {}", loc.t("reminder_status.failed")), t.danger),

@@ -236,12 +236,16 @@ impl ReportView {
         let same = self.data.as_ref().is_some_and(|d| d.enrolment_id == r.header.enrolment_id);
         if !same {
             self.expanded.clear();
-            self.cursor = Cursor { height: self.cursor.height, ..Cursor::default() };
-            self.conn_cursor = Cursor { height: self.conn_cursor.height, ..Cursor::default() };
-            self.rem_cursor = Cursor { height: self.rem_cursor.height, ..Cursor::default() };
-            self.change_cursor = Cursor { height: self.change_cursor.height, ..Cursor::default() };
+            for c in [&mut self.cursor, &mut self.conn_cursor, &mut self.rem_cursor, &mut self.change_cursor]
+            {
+                c.reset();
+            }
         }
         let d = ReportData::new(r, now);
+        // Histories may be shorter after a reload: the cursors stay on rows that exist.
+        self.conn_cursor.clamp(d.connections.len());
+        self.rem_cursor.clamp(d.reminders.len());
+        self.change_cursor.clamp(d.changes.len());
         self.enrolment_id = d.enrolment_id;
         self.learner = format!("{} {}", d.lastname, d.firstname);
         self.data = Some(d);
@@ -546,7 +550,7 @@ impl ReportView {
             block: Block::default(),
             focused: true,
         }
-        .render(f, area, t, &mut self.cursor, |i, w| match rows[i] {
+        .render(f, area, t, &self.cursor, |i, w| match rows[i] {
             CompRow::Lesson(li) => {
                 let l = &d.lessons[li];
                 let has_attempts = d.attempts.get(&l.lesson_id).is_some_and(|a| !a.is_empty());

@@ -32,7 +32,7 @@ impl ReportView {
         ];
         let c = &d.connections;
         VirtualTable { cols: &cols, loc, sort: None, len: c.len(), block: Block::default(), focused: true }
-            .render(f, table_area, t, &mut self.conn_cursor, |i, w| {
+            .render(f, table_area, t, &self.conn_cursor, |i, w| {
                 let (at, lesson, dur) = &c[i];
                 let lesson =
                     if lesson.is_empty() { loc.t("report.course_page").to_string() } else { lesson.clone() };
@@ -63,7 +63,7 @@ impl ReportView {
         ];
         let r = &d.reminders;
         VirtualTable { cols: &cols, loc, sort: None, len: r.len(), block: Block::default(), focused: true }
-            .render(f, area, t, &mut self.rem_cursor, |i, w| {
+            .render(f, area, t, &self.rem_cursor, |i, w| {
                 let (at, kind, template, status, error) = &r[i];
                 let kind_key = format!("reminder_kind.{kind}");
                 let status_key = format!("reminder_status.{status}");
@@ -102,7 +102,7 @@ impl ReportView {
         ];
         let c = &d.changes;
         VirtualTable { cols: &cols, loc, sort: None, len: c.len(), block: Block::default(), focused: true }
-            .render(f, area, t, &mut self.change_cursor, |i, w| {
+            .render(f, area, t, &self.change_cursor, |i, w| {
                 let a = &c[i];
                 let field = Field::from_column(&a.field);
                 let label = match field {

@@ -2,8 +2,10 @@
 //! never opened their course, most urgent first, with what to do next for each. Marks and
 //! bulk actions work as in the Centre de tutorat.
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
 
+use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -12,16 +14,16 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::Outcome;
 use crate::model::time::ago;
 use crate::model::triage::{Group, NextStep, QueueEntry};
-use crate::text::{self, Fuzzy};
+use crate::text;
 use crate::tui::command::Cmd;
 use crate::tui::dialogs::picker::PickItem;
+use crate::tui::list::{Change, List, Row, Table};
 use crate::tui::ui::{CourseRef, Ui};
-use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
-use crate::tui::widgets::marks::Marks;
-use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
+use crate::tui::widgets::table::{self, Col};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TriageSort {
+    #[default]
     Urgency,
     Learner,
     Course,
@@ -30,11 +32,6 @@ pub enum TriageSort {
 }
 
 impl TriageSort {
-    const CYCLE: [TriageSort; 5] = [Self::Urgency, Self::Learner, Self::Course, Self::Days, Self::Reminders];
-    fn next(self) -> Self {
-        let i = Self::CYCLE.iter().position(|s| *s == self).unwrap_or(0);
-        Self::CYCLE[(i + 1) % Self::CYCLE.len()]
-    }
     fn column(self) -> usize {
         match self {
             Self::Learner => 1,
@@ -46,93 +43,85 @@ impl TriageSort {
     }
 }
 
-#[derive(Debug, Default)]
+impl Row for QueueEntry {
+    type Sort = TriageSort;
+    const SORTS: &'static [TriageSort] = &[
+        TriageSort::Urgency,
+        TriageSort::Learner,
+        TriageSort::Course,
+        TriageSort::Days,
+        TriageSort::Reminders,
+    ];
+
+    fn id(&self) -> i64 {
+        self.row.enrolment_id
+    }
+
+    fn haystack(&self) -> &Utf32String {
+        &self.haystack
+    }
+
+    fn compare(&self, y: &Self, by: TriageSort) -> Ordering {
+        let x = self;
+        let ord = match by {
+            // Most urgent step first; within a step, those waiting longest first.
+            TriageSort::Urgency => x.step.cmp(&y.step).then(y.days.cmp(&x.days)),
+            TriageSort::Learner => x.sort_key.cmp(&y.sort_key),
+            TriageSort::Course => x.course.cmp(&y.course),
+            TriageSort::Days => y.days.cmp(&x.days),
+            TriageSort::Reminders => y.row.reminders_sent.cmp(&x.row.reminders_sent),
+        };
+        ord.then_with(|| x.sort_key.cmp(&y.sort_key)).then(x.row.enrolment_id.cmp(&y.row.enrolment_id))
+    }
+}
+
+#[derive(Debug)]
 pub struct TriageView {
-    pub loading: bool,
-    pub loaded: bool,
-    pub error: Option<String>,
-    pub entries: Vec<QueueEntry>,
-    /// Indices into `entries`, filtered and sorted.
-    pub index: Vec<u32>,
-    pub cursor: Cursor,
-    selected_id: Option<i64>,
-    pub marks: Marks,
-    pub filter: FilterBox,
+    /// The queue; marks (enrolment ids) are for bulk actions.
+    pub list: List<QueueEntry>,
     pub group: Option<Group>,
     pub step: Option<NextStep>,
     /// Course filter: id and short name.
     pub course: Option<(i64, String)>,
-    pub sort: Option<TriageSort>,
-    pub desc: bool,
+}
+
+impl Default for TriageView {
+    fn default() -> Self {
+        TriageView { list: List::with_marks(), group: None, step: None, course: None }
+    }
 }
 
 impl TriageView {
     pub fn load(&mut self, entries: Vec<QueueEntry>) {
-        self.loading = false;
-        self.loaded = true;
-        self.error = None;
-        self.entries = entries;
-        self.marks.keep_present(self.entries.iter().map(|e| e.row.enrolment_id));
-        if self.course.as_ref().is_some_and(|(c, _)| !self.entries.iter().any(|e| e.row.course_id == *c)) {
+        if self.course.as_ref().is_some_and(|(c, _)| !entries.iter().any(|e| e.row.course_id == *c)) {
             self.course = None;
         }
+        self.list.set_rows(entries);
         self.rebuild_index();
     }
 
     /// Learners per group, for the tab title.
     pub fn counts(&self) -> (usize, usize) {
-        let platform = self.entries.iter().filter(|e| e.group == Group::NeverPlatform).count();
-        (platform, self.entries.len() - platform)
+        let rows = self.list.rows();
+        let platform = rows.iter().filter(|e| e.group == Group::NeverPlatform).count();
+        (platform, rows.len() - platform)
     }
 
     pub fn current(&self) -> Option<&QueueEntry> {
-        self.index.get(self.cursor.pos).map(|i| &self.entries[*i as usize])
-    }
-
-    /// The enrolments a bulk action applies to: the marked ones, else the one under the cursor.
-    pub fn targets(&self) -> Vec<i64> {
-        self.marks.targets(self.current().map(|e| e.row.enrolment_id))
+        self.list.current()
     }
 
     pub fn entry(&self, enrolment_id: i64) -> Option<&QueueEntry> {
-        self.entries.iter().find(|e| e.row.enrolment_id == enrolment_id)
+        self.list.find(enrolment_id)
     }
 
     pub fn rebuild_index(&mut self) {
-        let e = &self.entries;
         let (group, step, course) = (self.group, self.step, self.course.as_ref().map(|c| c.0));
-        let kept = (0..e.len() as u32)
-            .filter(|i| {
-                let x = &e[*i as usize];
-                group.is_none_or(|g| x.group == g)
-                    && step.is_none_or(|s| x.step == s)
-                    && course.is_none_or(|c| x.row.course_id == c)
-            })
-            .map(|i| (i, &e[i as usize].haystack));
-        let mut index: Vec<u32> = Fuzzy::new(self.filter.value()).filter(kept);
-        let sort = self.sort.unwrap_or(TriageSort::Urgency);
-        index.sort_by(|a, b| {
-            let (x, y) = (&e[*a as usize], &e[*b as usize]);
-            let ord = match sort {
-                // Most urgent step first; within a step, those waiting longest first.
-                TriageSort::Urgency => x.step.cmp(&y.step).then(y.days.cmp(&x.days)),
-                TriageSort::Learner => x.sort_key.cmp(&y.sort_key),
-                TriageSort::Course => x.course.cmp(&y.course),
-                TriageSort::Days => y.days.cmp(&x.days),
-                TriageSort::Reminders => y.row.reminders_sent.cmp(&x.row.reminders_sent),
-            };
-            let ord = ord
-                .then_with(|| x.sort_key.cmp(&y.sort_key))
-                .then(x.row.enrolment_id.cmp(&y.row.enrolment_id));
-            if self.desc { ord.reverse() } else { ord }
+        self.list.rebuild(|x| {
+            group.is_none_or(|g| x.group == g)
+                && step.is_none_or(|s| x.step == s)
+                && course.is_none_or(|c| x.row.course_id == c)
         });
-        self.index = index;
-        self.cursor.pos = self
-            .selected_id
-            .and_then(|id| self.index.iter().position(|i| e[*i as usize].row.enrolment_id == id))
-            .unwrap_or(0);
-        self.cursor.clamp(self.index.len());
-        self.selected_id = self.current().map(|x| x.row.enrolment_id);
     }
 
     /// Items for the course picker: every course present in the queue, plus "all".
@@ -140,7 +129,7 @@ impl TriageView {
         let mut seen = HashSet::new();
         let mut items = vec![PickItem::new(0, all_label, "")];
         let mut courses: Vec<&QueueEntry> =
-            self.entries.iter().filter(|e| seen.insert(e.row.course_id)).collect();
+            self.list.rows().iter().filter(|e| seen.insert(e.row.course_id)).collect();
         courses.sort_by(|a, b| a.row.fullname.cmp(&b.row.fullname));
         items.extend(
             courses.into_iter().map(|e| PickItem::new(e.row.course_id, &e.row.fullname, &e.row.shortname)),
@@ -149,54 +138,34 @@ impl TriageView {
     }
 
     pub fn set_course(&mut self, id: i64) {
-        self.course = self.entries.iter().find(|e| e.row.course_id == id).map(|e| (id, e.course.clone()));
+        self.course = self.list.rows().iter().find(|e| e.row.course_id == id).map(|e| (id, e.course.clone()));
         self.rebuild_index();
     }
 
     pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
-        match self.filter.handle_key(ev) {
-            FilterOutcome::Changed | FilterOutcome::Cleared => self.rebuild_index(),
-            FilterOutcome::Accepted | FilterOutcome::Unchanged => {}
+        if self.list.filter_key(ev) {
+            self.rebuild_index();
         }
         Outcome::Done
     }
 
     pub fn paste(&mut self, s: &str) {
-        if self.filter.editing {
-            self.filter.paste(s);
+        if self.list.paste(s) {
             self.rebuild_index();
         }
     }
 
     pub fn update(&mut self, cmd: Cmd) -> Outcome {
-        if self.cursor.apply(cmd, self.index.len()) {
-            self.selected_id = self.current().map(|x| x.row.enrolment_id);
-            return Outcome::Done;
+        match self.list.command(cmd) {
+            Some(Change::Rebuild) => self.rebuild_index(),
+            Some(Change::Done) => {}
+            None => return self.command(cmd),
         }
+        Outcome::Done
+    }
+
+    fn command(&mut self, cmd: Cmd) -> Outcome {
         match cmd {
-            Cmd::Filter => self.filter.start(),
-            Cmd::SortNext => {
-                self.sort = Some(self.sort.unwrap_or(TriageSort::Urgency).next());
-                self.desc = false;
-                self.rebuild_index();
-            }
-            Cmd::SortReverse => {
-                self.desc = !self.desc;
-                self.rebuild_index();
-            }
-            Cmd::Mark => {
-                if let Some(id) = self.current().map(|x| x.row.enrolment_id) {
-                    self.marks.toggle(id);
-                    self.cursor.down(self.index.len());
-                    self.selected_id = self.current().map(|x| x.row.enrolment_id);
-                }
-            }
-            Cmd::MarkAll => {
-                for i in &self.index {
-                    self.marks.insert(self.entries[*i as usize].row.enrolment_id);
-                }
-            }
-            Cmd::UnmarkAll => self.marks.clear(),
             Cmd::GroupFilter => {
                 self.group = match self.group {
                     None => Some(Group::NeverPlatform),
@@ -215,13 +184,13 @@ impl TriageView {
             }
             Cmd::Pick => return Outcome::PickTriageCourse,
             Cmd::Remind => {
-                let targets = self.targets();
+                let targets = self.list.targets();
                 if !targets.is_empty() {
                     return Outcome::OpenRemind { targets, prefer: "never_accessed" };
                 }
             }
             Cmd::Note => {
-                let targets = self.targets();
+                let targets = self.list.targets();
                 if !targets.is_empty() {
                     return Outcome::NoteContact { enrolment_ids: targets };
                 }
@@ -241,7 +210,7 @@ impl TriageView {
                 }
             }
             Cmd::Back => {
-                if self.filter.clear() {
+                if self.list.clear_filter() {
                     self.rebuild_index();
                 } else if self.group.is_some() || self.step.is_some() || self.course.is_some() {
                     (self.group, self.step, self.course) = (None, None, None);
@@ -257,12 +226,12 @@ impl TriageView {
         let t = &ui.theme;
         let loc = &ui.loc;
         let area = area.intersection(f.area());
-        let show_filter = self.filter.is_active();
+        let show_filter = self.list.filter.is_active();
         let [head, body, detail, filter_area] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),
             Constraint::Length(1),
-            Constraint::Length(u16::from(show_filter)),
+            Constraint::Length(self.list.filter_height()),
         ])
         .areas(area);
 
@@ -287,9 +256,10 @@ impl TriageView {
             spans.push(Span::styled("  · ", t.muted));
             spans.push(Span::styled(filters.join(" · "), t.accent));
         }
-        if !self.marks.is_empty() {
+        let marks = &self.list.marks;
+        if !marks.is_empty() {
             spans.push(Span::styled("  · ", t.muted));
-            spans.push(Span::styled(loc.tn("tutoring.marked_count", self.marks.len() as i64), t.marked));
+            spans.push(Span::styled(loc.tn("tutoring.marked_count", marks.len() as i64), t.marked));
         }
         f.render_widget(Paragraph::new(Line::from(spans)), head);
 
@@ -297,24 +267,14 @@ impl TriageView {
             .borders(Borders::ALL)
             .border_style(t.border_focus)
             .title(Span::styled(format!(" {} ", loc.t("triage.table_title")), t.title));
-        let len = self.index.len();
-        if let Some(e) = &self.error {
-            f.render_widget(Paragraph::new(Line::styled(text::clean(e), t.danger)).block(block), body);
-        } else if !self.loaded {
-            f.render_widget(Paragraph::new(loc.t("status.loading")).style(t.muted).block(block), body);
-        } else if len == 0 {
-            let msg = if self.entries.is_empty() { loc.t("triage.empty") } else { loc.t("triage.no_match") };
-            f.render_widget(Paragraph::new(msg).style(t.muted).block(block), body);
-        } else {
-            self.draw_table(f, body, block, ui);
-        }
+        self.draw_table(f, body, block, ui);
         self.draw_detail(f, detail, ui);
         if show_filter {
-            self.filter.render(f, filter_area, t, loc);
+            self.list.filter.render(f, filter_area, t, loc);
         }
     }
 
-    fn draw_table(&mut self, f: &mut Frame, body: Rect, block: Block<'_>, ui: &Ui) {
+    fn draw_table(&self, f: &mut Frame, body: Rect, block: Block<'_>, ui: &Ui) {
         let t = &ui.theme;
         let loc = &ui.loc;
         let wide = body.width >= 120;
@@ -333,18 +293,11 @@ impl TriageView {
         if wide {
             cols.push(Col::new(loc.t("triage.col_contact"), Constraint::Fill(2)));
         }
-        let sort = self.sort.unwrap_or(TriageSort::Urgency).column();
-        let (entries, index, marks) = (&self.entries, &self.index, &self.marks);
-        VirtualTable {
-            cols: &cols,
-            loc,
-            sort: Some((sort, self.desc)),
-            len: index.len(),
-            block,
-            focused: true,
-        }
-        .render(f, body, t, &mut self.cursor, |i, w| {
-            let e = &entries[index[i] as usize];
+        let nothing =
+            if self.list.rows().is_empty() { loc.t("triage.empty") } else { loc.t("triage.no_match") };
+        let sort = Some((self.list.sort.column(), self.list.desc));
+        let marks = &self.list.marks;
+        Table { block, cols: &cols, sort, nothing, focused: true }.render(f, body, ui, &self.list, |e, w| {
             let marked = marks.contains(&e.row.enrolment_id);
             let name_style = if marked {
                 t.marked
