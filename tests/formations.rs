@@ -11,7 +11,7 @@ use tutorat::store::Store;
 use tutorat::store::demo;
 use tutorat::tui::app::{App, Tab};
 use tutorat::tui::views::course::Section;
-use tutorat::tui::views::formations::Pane;
+use tutorat::tui::views::formations::Panel;
 
 /// A course whose figures are easy to compute by hand:
 /// 3 lessons (quiz, mission, observation); 4 learners:
@@ -175,9 +175,9 @@ async fn filter_sort_open_back_keep_state() {
 #[tokio::test]
 async fn tree_selects_subtrees_and_panes_switch() {
     let (_db, mut app) = demo_app(Lang::Fr).await;
-    assert_eq!(app.formations.focus, Pane::List);
+    assert_eq!(app.formations.focus, Panel::List);
     ui::press(&mut app, KeyCode::Tab);
-    assert_eq!(app.formations.focus, Pane::Tree);
+    assert_eq!(app.formations.focus, Panel::Tree);
     ui::keys(&mut app, "j"); // Commercial
     assert_eq!(shown(&app).len(), 5);
     ui::keys(&mut app, "l"); // expand Commercial
@@ -191,9 +191,9 @@ async fn tree_selects_subtrees_and_panes_switch() {
     ui::keys(&mut app, "h"); // back to its parent... (key_left on a leaf selects the parent)
     ui::keys(&mut app, "l"); // open or go to list
     ui::keys(&mut app, "l");
-    assert_eq!(app.formations.focus, Pane::List);
+    assert_eq!(app.formations.focus, Panel::List);
     ui::keys(&mut app, "h");
-    assert_eq!(app.formations.focus, Pane::Tree);
+    assert_eq!(app.formations.focus, Panel::Tree);
     // Enter on a node toggles it.
     ui::keys(&mut app, "g");
     ui::press(&mut app, KeyCode::Enter);

@@ -48,6 +48,8 @@ pub enum Cmd {
     /// Answers to a confirmation.
     Yes,
     No,
+    /// Enter in a text line: keep what was typed (a filter, an attachment's path).
+    Accept,
     /// Triage filters: group, next step.
     GroupFilter,
     StepFilter,

@@ -15,6 +15,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Paragraph};
 
 use crate::text::{self, Fuzzy};
+use crate::tui::action::Action;
 use crate::tui::command::Cmd;
 use crate::tui::ui::Ui;
 use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
@@ -39,14 +40,20 @@ pub trait Row {
     }
 }
 
-/// What a command did to the list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Change {
-    /// Nothing the owner needs to follow (the cursor moved, the filter line opened).
-    Done,
-    /// The visible rows must be worked out again (sort or filter changed): the owner calls
-    /// [`List::rebuild`] with its own conditions.
-    Rebuild,
+/// Which rows a list's owner shows, before the `/` filter (a course's enrolment kind, a
+/// subtree of categories…); set with [`List::keep`].
+pub struct Keep<R>(Box<dyn Fn(&R) -> bool>);
+
+impl<R> Default for Keep<R> {
+    fn default() -> Self {
+        Keep(Box::new(|_| true))
+    }
+}
+
+impl<R> std::fmt::Debug for Keep<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keep(..)")
+    }
 }
 
 #[derive(Debug)]
@@ -57,6 +64,7 @@ pub struct List<R: Row> {
     pub cursor: Cursor,
     /// The row the cursor is on, found again after the index changes.
     selected: Option<i64>,
+    keep: Keep<R>,
     pub filter: FilterBox,
     pub sort: R::Sort,
     pub desc: bool,
@@ -78,6 +86,7 @@ impl<R: Row> Default for List<R> {
             index: Vec::new(),
             cursor: Cursor::default(),
             selected: None,
+            keep: Keep::default(),
             filter: FilterBox::default(),
             sort: R::Sort::default(),
             desc: false,
@@ -96,7 +105,7 @@ impl<R: Row> List<R> {
         List { markable: true, ..List::default() }
     }
 
-    /// Rows to show now (a picker's); the owner calls [`List::rebuild`].
+    /// Rows to show now (a picker's).
     pub fn with_rows(rows: Vec<R>) -> Self {
         let mut l = List::default();
         l.set_rows(rows);
@@ -139,8 +148,7 @@ impl<R: Row> List<R> {
         self.loading = true;
     }
 
-    /// New rows (a load arrived): marks of rows that are gone are forgotten. The owner then
-    /// calls [`List::rebuild`].
+    /// New rows (a load arrived), shown at once; marks of rows that are gone are forgotten.
     pub fn set_rows(&mut self, rows: Vec<R>) {
         self.rows = rows;
         self.loading = false;
@@ -149,6 +157,7 @@ impl<R: Row> List<R> {
         if self.markable {
             self.marks.keep_present(self.rows.iter().map(R::id));
         }
+        self.rebuild();
     }
 
     /// The load failed: the error is shown in the list's place until one succeeds.
@@ -174,14 +183,20 @@ impl<R: Row> List<R> {
         self.cursor.reset();
     }
 
-    /// Works out the visible rows again: those `keep` accepts and the filter matches, in the
-    /// list's order; the cursor stays on its row when still shown, else goes to the top.
-    pub fn rebuild(&mut self, keep: impl Fn(&R) -> bool) {
+    /// Shows only the rows `keep` accepts (the owner's own conditions), from now on.
+    pub fn keep(&mut self, keep: impl Fn(&R) -> bool + 'static) {
+        self.keep = Keep(Box::new(keep));
+        self.rebuild();
+    }
+
+    /// Works out the visible rows again: those the owner keeps and the filter matches, in
+    /// the list's order; the cursor stays on its row when still shown, else goes to the top.
+    pub fn rebuild(&mut self) {
         let mut fuzzy = Fuzzy::new(self.filter.value());
         if !fuzzy.is_empty() {
             self.rows.iter_mut().for_each(R::prepare_search);
         }
-        let rows = &self.rows;
+        let (rows, keep) = (&self.rows, &self.keep.0);
         let kept = (0..rows.len() as u32)
             .filter(|i| keep(&rows[*i as usize]))
             .map(|i| (i, rows[i as usize].haystack()));
@@ -218,24 +233,30 @@ impl<R: Row> List<R> {
         self.selected = self.current().map(R::id);
     }
 
-    /// The list's own commands: moving, `/`, sorting and marking. `None`: not one of them.
-    pub fn command(&mut self, cmd: Cmd) -> Option<Change> {
+    /// The list's own commands: moving, `/` (and Enter / Esc while typing it), sorting and
+    /// marking. False: not one of them.
+    pub fn command(&mut self, cmd: Cmd) -> bool {
         if self.cursor.apply(cmd, self.index.len()) {
             self.remember();
-            return Some(Change::Done);
+            return true;
         }
         let sorts = R::SORTS;
         match cmd {
             Cmd::Filter => self.filter.start(),
+            Cmd::Accept if self.typing() => self.filter.editing = false,
+            Cmd::Back if self.typing() => {
+                self.filter.clear();
+                self.rebuild();
+            }
             Cmd::SortNext if !sorts.is_empty() => {
                 let i = sorts.iter().position(|s| *s == self.sort).map(|i| i + 1).unwrap_or(0);
                 self.sort = sorts[i % sorts.len()];
                 self.desc = false;
-                return Some(Change::Rebuild);
+                self.rebuild();
             }
             Cmd::SortReverse if !sorts.is_empty() => {
                 self.desc = !self.desc;
-                return Some(Change::Rebuild);
+                self.rebuild();
             }
             Cmd::Mark if self.markable => {
                 if let Some(id) = self.current().map(R::id) {
@@ -249,14 +270,19 @@ impl<R: Row> List<R> {
                 self.marks.extend(ids);
             }
             Cmd::UnmarkAll if self.markable => self.marks.clear(),
-            _ => return None,
+            _ => return false,
         }
-        Some(Change::Done)
+        true
     }
 
-    /// Esc: clears the filter text. False when there was none (Esc means something else).
+    /// Esc outside the filter line: clears the filter's text. False when there was none
+    /// (Esc then means something else to the owner).
     pub fn clear_filter(&mut self) -> bool {
-        self.filter.clear()
+        let had = self.filter.clear();
+        if had {
+            self.rebuild();
+        }
+        had
     }
 
     /// Whether the `/` line is taking the keys.
@@ -264,25 +290,20 @@ impl<R: Row> List<R> {
         self.filter.editing
     }
 
-    /// Enter while typing the filter: keep it, leave the line.
-    pub fn accept_filter(&mut self) {
-        self.filter.editing = false;
+    /// A key for the `/` line, while it is open.
+    pub fn input(&mut self, key: KeyEvent) -> Action {
+        if self.typing() && self.filter.type_key(key) == FilterOutcome::Changed {
+            self.rebuild();
+        }
+        Action::Done
     }
 
-    /// A key for the filter line. True when its text changed (the owner rebuilds).
-    pub fn type_key(&mut self, key: KeyEvent) -> bool {
-        self.filter.type_key(key) == FilterOutcome::Changed
-    }
-
-    /// A key while the filter line is open, Enter and Esc included. True when the owner
-    /// must rebuild.
-    pub fn filter_key(&mut self, key: KeyEvent) -> bool {
-        matches!(self.filter.handle_key(key), FilterOutcome::Changed | FilterOutcome::Cleared)
-    }
-
-    /// Pasted text for the filter line, while it is open. True when the owner must rebuild.
-    pub fn paste(&mut self, s: &str) -> bool {
-        self.filter.editing && self.filter.paste(s) == FilterOutcome::Changed
+    /// Pasted text for the `/` line, while it is open.
+    pub fn paste(&mut self, s: &str) -> Action {
+        if self.typing() && self.filter.paste(s) == FilterOutcome::Changed {
+            self.rebuild();
+        }
+        Action::Done
     }
 
     /// Rows of the `/` line under the list: 1 while a filter is typed or kept.
@@ -379,7 +400,6 @@ mod tests {
             .collect();
         let mut l = List::with_marks();
         l.set_rows(rows);
-        l.rebuild(|_| true);
         l
     }
 
@@ -394,19 +414,16 @@ mod tests {
         l.command(Cmd::Down);
         l.command(Cmd::Down);
         assert_eq!(l.current().unwrap().name, "cleo");
-        assert_eq!(l.command(Cmd::SortNext), Some(Change::Rebuild));
-        l.rebuild(|_| true);
+        assert!(l.command(Cmd::SortNext));
         assert_eq!(names(&l), ["bob", "alice", "cleo", "dan"]);
         assert_eq!(l.current().unwrap().name, "cleo", "the cursor follows its row");
         l.command(Cmd::SortReverse);
-        l.rebuild(|_| true);
         assert_eq!(names(&l), ["dan", "cleo", "alice", "bob"]);
         assert_eq!(l.cursor.pos, 1);
         // The owner's own conditions: the cursor's row hidden, the cursor goes to the top.
-        l.rebuild(|r| r.id != 3);
+        l.keep(|r| r.id != 3);
         assert_eq!((names(&l), l.cursor.pos), (vec!["dan", "alice", "bob"], 0));
         l.command(Cmd::SortNext);
-        l.rebuild(|_| true);
         assert_eq!((l.sort, l.desc), (By::Name, false), "the cycle goes round, ascending");
     }
 
@@ -416,17 +433,16 @@ mod tests {
         assert_eq!(l.targets(), vec![2], "nothing marked: the row under the cursor");
         l.command(Cmd::Filter);
         assert!(l.typing());
-        for c in "e".chars() {
-            l.type_key(KeyEvent::from(crossterm::event::KeyCode::Char(c)));
-        }
-        l.rebuild(|_| true);
+        l.input(KeyEvent::from(crossterm::event::KeyCode::Char('e')));
         assert_eq!(names(&l), ["alice", "cleo"]);
-        l.accept_filter();
+        assert!(l.command(Cmd::Accept));
+        assert!(!l.typing());
+        l.input(KeyEvent::from(crossterm::event::KeyCode::Char('x')));
+        assert_eq!(names(&l), ["alice", "cleo"], "the line is closed: keys are not typed");
         l.command(Cmd::MarkAll);
         assert_eq!(l.targets(), vec![2, 3], "every row of the filter");
         assert!(l.clear_filter());
         assert!(!l.clear_filter(), "nothing left to clear");
-        l.rebuild(|_| true);
         assert_eq!(l.index().len(), 4);
         l.command(Cmd::Mark);
         assert_eq!(l.targets(), vec![3], "alice unmarked; the cursor moved down");
@@ -434,19 +450,17 @@ mod tests {
         // A reload without cleo forgets her mark.
         let rows = vec![N { id: 1, name: "bob", hay: text::haystack(&["bob"]) }];
         l.set_rows(rows);
-        l.rebuild(|_| true);
         assert!(l.marks.is_empty());
         l.command(Cmd::UnmarkAll);
-        assert_eq!(l.command(Cmd::Open), None, "not a list command");
+        assert!(!l.command(Cmd::Open), "not a list command");
     }
 
     #[test]
     fn unmarkable_lists_ignore_marks_and_sortless_ones_keep_their_order() {
         let mut l: List<N> = List::default();
-        assert_eq!(l.command(Cmd::Mark), None);
+        assert!(!l.command(Cmd::Mark));
         l.set_rows(vec![N { id: 9, name: "z", hay: text::haystack(&["z"]) }]);
-        l.rebuild(|_| true);
-        assert_eq!(l.command(Cmd::MarkAll), None);
+        assert!(!l.command(Cmd::MarkAll));
         assert!(l.loaded && !l.loading && l.error.is_none());
         l.start_loading();
         l.fail("gone".into());

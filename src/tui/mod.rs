@@ -12,6 +12,7 @@ pub mod effect;
 pub mod frame;
 pub mod keymap;
 pub mod list;
+pub mod pane;
 pub mod remind_tasks;
 pub mod scroll;
 pub mod tasks;

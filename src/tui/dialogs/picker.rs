@@ -1,6 +1,6 @@
 //! A list to pick from, filtered as you type (course pickers).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -9,9 +9,12 @@ use ratatui::widgets::{Block, Borders, Clear};
 
 use super::centered;
 use crate::text;
+use crate::tui::action::{Action, Choice, PickFor};
 use crate::tui::command::Cmd;
+use crate::tui::keymap::Context;
 use crate::tui::list::{List, Row, Table};
-use crate::tui::ui::Ui;
+use crate::tui::pane::{Cx, Pane};
+use crate::tui::widgets::filter::FilterOutcome;
 use crate::tui::widgets::table::{self, Col};
 
 #[derive(Clone, Debug)]
@@ -46,73 +49,67 @@ impl Row for PickItem {
 
 #[derive(Debug)]
 pub struct Picker {
+    /// What the choice is for.
+    pub purpose: PickFor,
     pub title: String,
     pub list: List<PickItem>,
 }
 
-/// What a key did to the picker.
-#[derive(Debug, PartialEq)]
-pub enum Picked {
-    Open,
-    Chosen(i64),
-    Cancelled,
-}
-
 impl Picker {
     /// `current`: the id to put the cursor on at first.
-    pub fn new(title: String, items: Vec<PickItem>, current: Option<i64>) -> Picker {
+    pub fn new(purpose: PickFor, title: String, choices: Vec<Choice>, current: Option<i64>) -> Picker {
+        let items = choices.iter().map(|c| PickItem::new(c.id, &c.label, &c.detail)).collect();
         let mut list = List::with_rows(items);
         list.filter.start();
-        list.rebuild(|_| true);
         if let Some(id) = current {
             list.select(id);
         }
-        Picker { title, list }
+        Picker { purpose, title, list }
     }
 
     /// Typing moves the cursor to the first match.
     fn refilter(&mut self) {
         self.list.to_top();
-        self.list.rebuild(|_| true);
+        self.list.rebuild();
+    }
+}
+
+impl Pane for Picker {
+    fn context(&self) -> Context {
+        Context::Picker
     }
 
-    pub fn key(&mut self, ev: KeyEvent) -> Picked {
-        match ev.code {
-            KeyCode::Esc => return Picked::Cancelled,
-            KeyCode::Enter => {
-                return match self.list.current() {
-                    Some(it) => Picked::Chosen(it.id),
-                    None => Picked::Open,
-                };
+    fn command(&mut self, cmd: Cmd, _cx: &Cx) -> Option<Action> {
+        Some(match cmd {
+            Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown => {
+                self.list.command(cmd);
+                Action::Done
             }
-            KeyCode::Up => {
-                self.list.command(Cmd::Up);
-            }
-            KeyCode::Down => {
-                self.list.command(Cmd::Down);
-            }
-            KeyCode::PageUp => {
-                self.list.command(Cmd::PageUp);
-            }
-            KeyCode::PageDown => {
-                self.list.command(Cmd::PageDown);
-            }
-            _ => {
-                if self.list.type_key(ev) {
-                    self.refilter();
-                }
-            }
-        }
-        Picked::Open
+            Cmd::Open => match self.list.current() {
+                Some(it) => Action::Batch(vec![Action::Close, Action::Picked(self.purpose, it.id)]),
+                None => Action::Done,
+            },
+            Cmd::Back => Action::Close,
+            _ => return None,
+        })
     }
 
-    pub fn paste(&mut self, s: &str) {
-        if self.list.paste(s) {
+    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
+        if self.list.filter.type_key(key) == FilterOutcome::Changed {
             self.refilter();
         }
+        Action::Done
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn paste(&mut self, text: &str, _cx: &Cx) -> Action {
+        if self.list.filter.paste(text) == FilterOutcome::Changed {
+            self.refilter();
+        }
+        Action::Done
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let ui = cx.ui;
         let t = &ui.theme;
         let h = (self.list.rows().len() as u16 + 5).clamp(8, area.height.saturating_sub(2).max(8));
         let rect = centered(area, 76, h).intersection(f.area());

@@ -1,8 +1,10 @@
 //! Tab 1 — Formations: the category tree of the tutor's courses and the course list.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
+use crossterm::event::KeyEvent;
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,21 +12,24 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders};
 use tui_tree_widget::{Tree, TreeItem, TreeState};
 
-use super::Outcome;
 use super::course::CourseView;
 use crate::model::catalog::{self, CourseSummary, DataIssue, TreeNode, UNCATEGORISED};
 use crate::text;
+use crate::tui::action::{Action, Choice};
 use crate::tui::command::Cmd;
 use crate::tui::effect::{Effect, FormationsData};
-use crate::tui::list::{Change, List, Row, Table};
+use crate::tui::keymap::Context;
+use crate::tui::list::{List, Row, Table};
+use crate::tui::pane::{Cx, Pane};
 use crate::tui::ui::{CourseRef, Ui};
 use crate::tui::widgets::table::{self, Col};
 
 /// Identifier of the "all my courses" root of the tree.
 pub const ALL: i64 = 0;
 
+/// The side that has the keys: the category tree or the course list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pane {
+pub enum Panel {
     Tree,
     List,
 }
@@ -101,8 +106,9 @@ pub struct FormationsView {
     pub roots: Vec<TreeNode>,
     pub issues: Vec<DataIssue>,
     items: Vec<TreeItem<'static, i64>>,
-    pub tree: TreeState<i64>,
-    pub focus: Pane,
+    /// The tree's selection and open nodes; its scroll moves while drawing, hence the cell.
+    pub tree: RefCell<TreeState<i64>>,
+    pub focus: Panel,
     /// The course detail, when one is open (drawn instead of the tree and list).
     pub detail: Option<CourseView>,
 }
@@ -116,8 +122,8 @@ impl Default for FormationsView {
             roots: Vec::new(),
             issues: Vec::new(),
             items: Vec::new(),
-            tree: TreeState::default(),
-            focus: Pane::List,
+            tree: RefCell::default(),
+            focus: Panel::List,
             detail: None,
         }
     }
@@ -153,10 +159,11 @@ impl FormationsView {
         self.roots = roots;
         self.issues = issues;
         self.items = vec![self.tree_item_all(ui)];
-        if self.tree.selected().is_empty() || !self.path_exists(self.tree.selected()) {
-            self.tree.select(vec![ALL]);
+        let selected = self.tree.get_mut().selected().to_vec();
+        if selected.is_empty() || !self.path_exists(&selected) {
+            self.tree.get_mut().select(vec![ALL]);
         }
-        self.tree.open(vec![ALL]);
+        self.tree.get_mut().open(vec![ALL]);
         self.refresh_list();
     }
 
@@ -187,11 +194,11 @@ impl FormationsView {
 
     /// Courses of the selected subtree, filtered and sorted; keeps the cursor on the same course.
     pub fn refresh_list(&mut self) {
-        let subtree: Option<HashSet<i64>> = match self.tree.selected().last() {
+        let subtree: Option<HashSet<i64>> = match self.tree.get_mut().selected().last() {
             None | Some(&ALL) => None,
             Some(id) => catalog::find_node(&self.roots, *id).map(|n| n.all_courses().into_iter().collect()),
         };
-        self.list.rebuild(|c| subtree.as_ref().is_none_or(|s| s.contains(&c.summary.id)));
+        self.list.keep(move |c| subtree.as_ref().is_none_or(|s| s.contains(&c.summary.id)));
     }
 
     pub fn current(&self) -> Option<&CourseItem> {
@@ -202,6 +209,16 @@ impl FormationsView {
         self.current().and_then(|c| self.course_ref(c.summary.id))
     }
 
+    /// The tutor's courses, for the Centre de tutorat's picker.
+    pub fn choices(&self) -> Vec<Choice> {
+        let choice = |c: &CourseItem| Choice {
+            id: c.summary.id,
+            label: c.name.clone(),
+            detail: c.summary.shortname.clone(),
+        };
+        self.list.rows().iter().map(choice).collect()
+    }
+
     pub fn course_ref(&self, id: i64) -> Option<CourseRef> {
         self.list.find(id).map(|c| CourseRef {
             id,
@@ -210,70 +227,21 @@ impl FormationsView {
         })
     }
 
-    pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
-        if self.list.filter_key(ev) {
-            self.refresh_list();
-        }
-        Outcome::Done
-    }
-
-    pub fn paste(&mut self, s: &str) {
-        if self.list.paste(s) {
-            self.refresh_list();
-        }
-    }
-
-    pub fn update(&mut self, cmd: Cmd) -> Outcome {
-        if let Some(d) = &mut self.detail {
-            return match d.update(cmd) {
-                Outcome::Back => {
-                    self.detail = None;
-                    Outcome::Done
-                }
-                other => other,
-            };
-        }
-        match cmd {
-            Cmd::FocusNext | Cmd::FocusPrev => {
-                self.focus = if self.focus == Pane::Tree { Pane::List } else { Pane::Tree };
-            }
-            Cmd::Filter | Cmd::SortNext | Cmd::SortReverse => {
-                self.focus = Pane::List;
-                if self.list.command(cmd) == Some(Change::Rebuild) {
-                    self.refresh_list();
-                }
-            }
-            Cmd::Back => {
-                if self.list.clear_filter() {
-                    self.refresh_list();
-                } else {
-                    return Outcome::Unhandled;
-                }
-            }
-            _ => {
-                return match self.focus {
-                    Pane::Tree => self.update_tree(cmd),
-                    Pane::List => self.update_list(cmd),
-                };
-            }
-        }
-        Outcome::Done
-    }
-
     /// Moves the tree selection over the visible (flattened) nodes. Computed from the items,
     /// not from the last frame, so keys act the same whether or not a frame was drawn.
     fn tree_move(&mut self, f: impl FnOnce(usize, usize) -> usize) {
-        let flat: Vec<Vec<i64>> = self.tree.flatten(&self.items).into_iter().map(|n| n.identifier).collect();
+        let flat: Vec<Vec<i64>> =
+            self.tree.get_mut().flatten(&self.items).into_iter().map(|n| n.identifier).collect();
         if flat.is_empty() {
             return;
         }
-        let cur = flat.iter().position(|id| id.as_slice() == self.tree.selected()).unwrap_or(0);
+        let cur = flat.iter().position(|id| id.as_slice() == self.tree.get_mut().selected()).unwrap_or(0);
         let next = f(cur, flat.len()).min(flat.len() - 1);
-        self.tree.select(flat[next].clone());
+        self.tree.get_mut().select(flat[next].clone());
     }
 
-    fn update_tree(&mut self, cmd: Cmd) -> Outcome {
-        let before = self.tree.selected().to_vec();
+    fn tree_command(&mut self, cmd: Cmd) -> Option<Action> {
+        let before = self.tree.get_mut().selected().to_vec();
         match cmd {
             Cmd::Up => self.tree_move(|c, _| c.saturating_sub(1)),
             Cmd::Down => self.tree_move(|c, _| c + 1),
@@ -282,31 +250,31 @@ impl FormationsView {
             Cmd::Top => self.tree_move(|_, _| 0),
             Cmd::Bottom => self.tree_move(|_, n| n - 1),
             Cmd::Right => {
-                let sel = self.tree.selected().to_vec();
+                let sel = self.tree.get_mut().selected().to_vec();
                 let has_kids = self.node_has_children(&sel);
-                if has_kids && !self.tree.opened().contains(&sel) {
-                    self.tree.open(sel);
+                if has_kids && !self.tree.get_mut().opened().contains(&sel) {
+                    self.tree.get_mut().open(sel);
                 } else {
-                    self.focus = Pane::List;
+                    self.focus = Panel::List;
                 }
             }
             Cmd::Left => {
-                let sel = self.tree.selected().to_vec();
+                let sel = self.tree.get_mut().selected().to_vec();
                 // Close an open node, else go to the parent, but never deselect the root.
-                if !self.tree.close(&sel) && sel.len() > 1 {
-                    self.tree.select(sel[..sel.len() - 1].to_vec());
+                if !self.tree.get_mut().close(&sel) && sel.len() > 1 {
+                    self.tree.get_mut().select(sel[..sel.len() - 1].to_vec());
                 }
             }
             Cmd::Open => {
-                self.tree.toggle_selected();
+                self.tree.get_mut().toggle_selected();
             }
-            _ => return Outcome::Unhandled,
+            _ => return None,
         }
-        if self.tree.selected() != before.as_slice() {
+        if self.tree.get_mut().selected() != before.as_slice() {
             self.list.to_top();
             self.refresh_list();
         }
-        Outcome::Done
+        Some(Action::Done)
     }
 
     fn node_has_children(&self, path: &[i64]) -> bool {
@@ -317,33 +285,76 @@ impl FormationsView {
         }
     }
 
-    fn update_list(&mut self, cmd: Cmd) -> Outcome {
-        if self.list.command(cmd).is_some() {
-            return Outcome::Done;
+    fn list_command(&mut self, cmd: Cmd) -> Option<Action> {
+        if self.list.command(cmd) {
+            return Some(Action::Done);
         }
-        match cmd {
-            Cmd::Left => self.focus = Pane::Tree,
-            Cmd::Right => {}
-            Cmd::Open => {
-                if let Some(c) = self.current_ref() {
-                    let id = c.id;
+        Some(match cmd {
+            Cmd::Left => {
+                self.focus = Panel::Tree;
+                Action::Done
+            }
+            Cmd::Right => Action::Done,
+            Cmd::Open => match self.current_ref() {
+                Some(c) => {
+                    let course_id = c.id;
                     self.detail = Some(CourseView::new(c));
-                    return Outcome::Run(Effect::LoadCourseDetail { course_id: id });
+                    Action::Run(Effect::LoadCourseDetail { course_id })
                 }
-            }
-            Cmd::OpenTutoring => {
-                if let Some(c) = self.current_ref() {
-                    return Outcome::OpenCourse(c);
-                }
-            }
-            _ => return Outcome::Unhandled,
+                None => Action::Done,
+            },
+            Cmd::OpenTutoring => self.current_ref().map(Action::OpenCourse).unwrap_or(Action::Done),
+            _ => return None,
+        })
+    }
+}
+
+impl Pane for FormationsView {
+    fn context(&self) -> Context {
+        match &self.detail {
+            Some(d) => d.context(),
+            None if self.list.typing() => Context::Filter,
+            None => Context::Formations,
         }
-        Outcome::Done
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
         if let Some(d) = &mut self.detail {
-            d.render(f, area, ui);
+            if cmd != Cmd::Back {
+                return d.command(cmd, cx);
+            }
+            self.detail = None;
+            return Some(Action::Done);
+        }
+        match cmd {
+            Cmd::FocusNext | Cmd::FocusPrev => {
+                self.focus = if self.focus == Panel::Tree { Panel::List } else { Panel::Tree };
+            }
+            Cmd::Filter | Cmd::SortNext | Cmd::SortReverse | Cmd::Accept => {
+                self.focus = Panel::List;
+                self.list.command(cmd);
+            }
+            // Esc clears the filter; with none, it is not this view's.
+            Cmd::Back if !self.list.command(cmd) && !self.list.clear_filter() => return None,
+            Cmd::Back => {}
+            _ if self.focus == Panel::Tree => return self.tree_command(cmd),
+            _ => return self.list_command(cmd),
+        }
+        Some(Action::Done)
+    }
+
+    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
+        self.list.input(key)
+    }
+
+    fn paste(&mut self, text: &str, _cx: &Cx) -> Action {
+        self.list.paste(text)
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let ui = cx.ui;
+        if let Some(d) = &self.detail {
+            d.render(f, area, cx);
             return;
         }
         let t = &ui.theme;
@@ -354,16 +365,16 @@ impl FormationsView {
         // Tree.
         let tree_block = Block::default()
             .borders(Borders::ALL)
-            .border_style(if self.focus == Pane::Tree { t.border_focus } else { t.border })
+            .border_style(if self.focus == Panel::Tree { t.border_focus } else { t.border })
             .title(Span::styled(format!(" {} ", ui.loc.t("formations.categories")), t.title));
         if let Ok(tree) = Tree::new(&self.items) {
             let tree = tree
                 .block(tree_block)
-                .highlight_style(if self.focus == Pane::Tree { t.selected } else { t.selected_unfocused })
+                .highlight_style(if self.focus == Panel::Tree { t.selected } else { t.selected_unfocused })
                 .node_closed_symbol("▸ ")
                 .node_open_symbol("▾ ")
                 .node_no_children_symbol("  ");
-            f.render_stateful_widget(tree, left, &mut self.tree);
+            f.render_stateful_widget(tree, left, &mut self.tree.borrow_mut());
         }
 
         // Course list (+ filter line).
@@ -371,7 +382,7 @@ impl FormationsView {
         let [list_area, filter_area] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(self.list.filter_height())])
                 .areas(right);
-        let title = match self.tree.selected().last() {
+        let title = match self.tree.borrow().selected().last() {
             Some(&ALL) | None => ui.loc.t("formations.all_courses").to_string(),
             Some(&UNCATEGORISED) => ui.loc.t("formations.uncategorised").to_string(),
             Some(id) => {
@@ -380,7 +391,7 @@ impl FormationsView {
         };
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_style(if self.focus == Pane::List { t.border_focus } else { t.border })
+            .border_style(if self.focus == Panel::List { t.border_focus } else { t.border })
             .title(Span::styled(format!(" {} ", text::fit(&title, 40)), t.title));
         // The audience column only earns its place when the course names still fit.
         let wide = list_area.width >= 76;
@@ -409,7 +420,7 @@ impl FormationsView {
             cols: &cols,
             sort: Some((sort_col, self.list.desc)),
             nothing,
-            focused: self.focus == Pane::List,
+            focused: self.focus == Panel::List,
         };
         table.render(f, list_area, ui, &self.list, |c, w| {
             let s = &c.summary;

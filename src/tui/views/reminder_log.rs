@@ -2,20 +2,24 @@
 //! its status and error; failed and uncertain ones can be sent again, uncertain ones
 //! confirmed, waiting ones cancelled.
 
+use crossterm::event::KeyEvent;
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::Outcome;
 use crate::model::Ts;
 use crate::reminders::LogAct;
 use crate::reminders::Status;
 use crate::store::reminders::ReminderLogRow;
 use crate::text;
+use crate::tui::action::Action;
 use crate::tui::command::Cmd;
+use crate::tui::frame::Level;
+use crate::tui::keymap::Context;
 use crate::tui::list::{List, Row, Table};
+use crate::tui::pane::{Cx, Pane};
 use crate::tui::ui::Ui;
 use crate::tui::widgets::table::{self, Col};
 
@@ -88,7 +92,6 @@ pub struct ReminderLogView {
 impl ReminderLogView {
     pub fn load(&mut self, rows: Vec<ReminderLogRow>) {
         self.list.set_rows(rows.into_iter().map(LogEntry::new).collect());
-        self.list.rebuild(|_| true);
     }
 
     /// Failed and uncertain reminders: what the tab title points at.
@@ -101,60 +104,70 @@ impl ReminderLogView {
         self.list.current()
     }
 
-    pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
-        if self.list.filter_key(ev) {
-            self.list.rebuild(|_| true);
+    /// `R`, `C`, `D` on the reminder under the cursor: asked first, where it applies.
+    fn act(&self, act: LogAct, cx: &Cx) -> Action {
+        let Some(e) = self.current() else { return Action::Done };
+        let loc = &cx.ui.loc;
+        if !act.allowed(e.status) {
+            return Action::Status(Level::Info, loc.t("relances.not_applicable").to_string());
         }
-        Outcome::Done
-    }
-
-    pub fn paste(&mut self, s: &str) {
-        if self.list.paste(s) {
-            self.list.rebuild(|_| true);
-        }
-    }
-
-    fn act(&self, act: LogAct) -> Outcome {
-        let Some(e) = self.current() else { return Outcome::Done };
-        if act.allowed(e.status) {
-            Outcome::ConfirmLogAct { id: e.row.id, act, who: e.learner.clone() }
-        } else {
-            Outcome::NotApplicable
+        let (title, text) = match act {
+            LogAct::Retry => ("confirm.retry_title", "confirm.retry_text"),
+            LogAct::Confirm => ("confirm.confirm_sent_title", "confirm.confirm_sent_text"),
+            LogAct::Cancel => ("confirm.cancel_reminder_title", "confirm.cancel_reminder_text"),
+        };
+        Action::Confirm {
+            title: loc.t(title).to_string(),
+            message: loc.tf(text, &[("who", &e.learner)]),
+            yes: Box::new(Action::LogAct { id: e.row.id, act }),
         }
     }
 
-    pub fn update(&mut self, cmd: Cmd) -> Outcome {
-        if self.list.command(cmd).is_some() {
-            return Outcome::Done;
+    /// Shows one status (`f` cycles) or all: the list is reloaded for it.
+    fn show_status(&mut self, status: Option<Status>) -> Action {
+        self.status = status;
+        self.list.start_loading();
+        Action::ReloadLog
+    }
+}
+
+impl Pane for ReminderLogView {
+    fn context(&self) -> Context {
+        if self.list.typing() { Context::Filter } else { Context::Relances }
+    }
+
+    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
+        if self.list.command(cmd) {
+            return Some(Action::Done);
         }
-        match cmd {
+        Some(match cmd {
             Cmd::StepFilter => {
                 let all = Status::ALL;
-                self.status = match self.status {
+                let next = match self.status {
                     None => Some(all[0]),
                     Some(s) => all.iter().position(|x| *x == s).and_then(|i| all.get(i + 1)).copied(),
                 };
-                self.list.start_loading();
-                return Outcome::ReloadLog;
+                self.show_status(next)
             }
-            Cmd::Retry => return self.act(LogAct::Retry),
-            Cmd::ConfirmSent => return self.act(LogAct::Confirm),
-            Cmd::CancelReminder => return self.act(LogAct::Cancel),
-            Cmd::Back => {
-                if self.list.clear_filter() {
-                    self.list.rebuild(|_| true);
-                } else if self.status.is_some() {
-                    self.status = None;
-                    self.list.start_loading();
-                    return Outcome::ReloadLog;
-                }
-            }
-            _ => return Outcome::Unhandled,
-        }
-        Outcome::Done
+            Cmd::Retry => self.act(LogAct::Retry, cx),
+            Cmd::ConfirmSent => self.act(LogAct::Confirm, cx),
+            Cmd::CancelReminder => self.act(LogAct::Cancel, cx),
+            Cmd::Back if self.list.clear_filter() || self.status.is_none() => Action::Done,
+            Cmd::Back => self.show_status(None),
+            _ => return None,
+        })
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
+        self.list.input(key)
+    }
+
+    fn paste(&mut self, text: &str, _cx: &Cx) -> Action {
+        self.list.paste(text)
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let ui = cx.ui;
         let (t, loc) = (&ui.theme, &ui.loc);
         let area = area.intersection(f.area());
         let show_filter = self.list.filter.is_active();
@@ -188,7 +201,9 @@ impl ReminderLogView {
             self.list.filter.render(f, filter_area, t, loc);
         }
     }
+}
 
+impl ReminderLogView {
     fn draw_table(&self, f: &mut Frame, body: Rect, block: Block<'_>, ui: &Ui) {
         let (t, loc) = (&ui.theme, &ui.loc);
         let wide = body.width >= 120;

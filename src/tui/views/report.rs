@@ -9,16 +9,17 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::Outcome;
 use crate::model::duration::format_hms;
 use crate::model::report::{self, AttemptFigures, Issue, LessonFigures, score_ok};
 use crate::model::{LessonKind, LessonStatus, Ts};
 use crate::store::progress::AuditLine;
 use crate::store::report::Report;
 use crate::text;
+use crate::tui::action::{Action, Choice, PickFor};
 use crate::tui::command::Cmd;
-use crate::tui::dialogs::picker::PickItem;
 use crate::tui::effect::Effect;
+use crate::tui::keymap::Context;
+use crate::tui::pane::{Cx, Pane};
 use crate::tui::ui::Ui;
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 
@@ -283,25 +284,35 @@ impl ReportView {
         }
     }
 
-    /// Items for the "another course of this learner" picker.
-    pub fn course_items(&self) -> Vec<PickItem> {
-        self.data
-            .as_ref()
-            .map(|d| d.courses.iter().map(|(id, short, full)| PickItem::new(*id, full, short)).collect())
-            .unwrap_or_default()
+    /// `c`: the picker of the learner's other courses.
+    fn pick_course(&self, cx: &Cx) -> Action {
+        let choices = self.data.as_ref().map(|d| {
+            let choice = |(id, short, full): &(i64, String, String)| Choice {
+                id: *id,
+                label: full.clone(),
+                detail: short.clone(),
+            };
+            d.courses.iter().map(choice).collect()
+        });
+        Action::Pick {
+            purpose: PickFor::ReportCourse,
+            title: cx.ui.loc.tf("picker.report_title", &[("who", &self.learner)]),
+            choices: choices.unwrap_or_default(),
+            current: Some(self.enrolment_id),
+        }
     }
 
-    pub fn switch_to(&mut self, enrolment_id: i64) -> Outcome {
+    pub fn switch_to(&mut self, enrolment_id: i64) -> Action {
         self.enrolment_id = enrolment_id;
         self.loading = true;
-        Outcome::Run(Effect::LoadReport { enrolment_id })
+        Action::Run(Effect::LoadReport { enrolment_id })
     }
 
-    fn cycle_course(&mut self, step: isize) -> Outcome {
-        let Some(d) = &self.data else { return Outcome::Done };
+    fn cycle_course(&mut self, step: isize) -> Action {
+        let Some(d) = &self.data else { return Action::Done };
         let n = d.courses.len();
         if n < 2 {
-            return Outcome::Done;
+            return Action::Done;
         }
         let cur = d.courses.iter().position(|c| c.0 == d.enrolment_id).unwrap_or(0) as isize;
         let next = d.courses[((cur + step).rem_euclid(n as isize)) as usize].0;
@@ -331,66 +342,80 @@ impl ReportView {
         self.flatten();
     }
 
-    pub fn update(&mut self, cmd: Cmd) -> Outcome {
-        let cursor_len = |s: &Self| match s.section {
-            RSection::Composition => s.rows.len(),
-            RSection::Connections => s.data.as_ref().map(|d| d.connections.len()).unwrap_or(0),
-            RSection::Reminders => s.data.as_ref().map(|d| d.reminders.len()).unwrap_or(0),
-            RSection::Changes => s.data.as_ref().map(|d| d.changes.len()).unwrap_or(0),
-        };
-        let len = cursor_len(self);
-        let moved = match self.section {
-            RSection::Composition => self.cursor.apply(cmd, len),
-            RSection::Connections => self.conn_cursor.apply(cmd, len),
-            RSection::Reminders => self.rem_cursor.apply(cmd, len),
-            RSection::Changes => self.change_cursor.apply(cmd, len),
-        };
-        if moved {
-            return Outcome::Done;
+    /// `e`: the editor on the lesson under the cursor; from another section, back to the
+    /// lessons first.
+    fn edit(&mut self) -> Action {
+        if self.section != RSection::Composition {
+            self.section = RSection::Composition;
+            return Action::Done;
         }
+        match (self.data.as_ref(), self.current_lesson()) {
+            (Some(d), Some(l)) => {
+                Action::Run(Effect::LoadStats { enrolment_id: d.enrolment_id, lesson_id: l.lesson_id })
+            }
+            _ => Action::Done,
+        }
+    }
+
+    /// `u`: undo this tutor's last edit of the learner, once confirmed.
+    fn undo(&self, cx: &Cx) -> Action {
+        let Some(d) = &self.data else { return Action::Done };
+        let loc = &cx.ui.loc;
+        Action::Confirm {
+            title: loc.t("confirm.undo_title").to_string(),
+            message: loc.t("confirm.undo_text").to_string(),
+            yes: Box::new(Action::UndoEdit { enrolment_id: d.enrolment_id }),
+        }
+    }
+
+    /// The cursor of the section shown, with its row count.
+    fn section_cursor(&mut self) -> (&mut Cursor, usize) {
+        let d = self.data.as_ref();
+        let count = |f: fn(&ReportData) -> usize| d.map(f).unwrap_or(0);
+        match self.section {
+            RSection::Composition => (&mut self.cursor, self.rows.len()),
+            RSection::Connections => (&mut self.conn_cursor, count(|d| d.connections.len())),
+            RSection::Reminders => (&mut self.rem_cursor, count(|d| d.reminders.len())),
+            RSection::Changes => (&mut self.change_cursor, count(|d| d.changes.len())),
+        }
+    }
+}
+
+impl Pane for ReportView {
+    fn context(&self) -> Context {
+        Context::Report
+    }
+
+    /// Esc is the Centre de tutorat's: it closes the report.
+    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
+        let (cursor, len) = self.section_cursor();
+        if cursor.apply(cmd, len) {
+            return Some(Action::Done);
+        }
+        let n = RSection::ALL.len();
         match cmd {
-            Cmd::FocusNext => self.section = RSection::ALL[(self.section.index() + 1) % RSection::ALL.len()],
-            Cmd::FocusPrev => {
-                self.section =
-                    RSection::ALL[(self.section.index() + RSection::ALL.len() - 1) % RSection::ALL.len()]
-            }
-            Cmd::Section(i) => self.section = RSection::ALL[(i as usize).min(RSection::ALL.len() - 1)],
-            Cmd::Edit => {
-                // On the lesson under the cursor; from another section, back to the lessons.
-                if self.section != RSection::Composition {
-                    self.section = RSection::Composition;
-                    return Outcome::Done;
-                }
-                return match (self.data.as_ref(), self.current_lesson()) {
-                    (Some(d), Some(l)) => {
-                        Outcome::EditStats { enrolment_id: d.enrolment_id, lesson_id: l.lesson_id }
-                    }
-                    _ => Outcome::Done,
-                };
-            }
-            Cmd::Undo => {
-                return match &self.data {
-                    Some(d) => Outcome::ConfirmUndo { enrolment_id: d.enrolment_id },
-                    None => Outcome::Done,
-                };
-            }
+            Cmd::FocusNext => self.section = RSection::ALL[(self.section.index() + 1) % n],
+            Cmd::FocusPrev => self.section = RSection::ALL[(self.section.index() + n - 1) % n],
+            Cmd::Section(i) => self.section = RSection::ALL[(i as usize).min(n - 1)],
+            Cmd::Edit => return Some(self.edit()),
+            Cmd::Undo => return Some(self.undo(cx)),
             Cmd::Right | Cmd::Open if self.section == RSection::Composition => self.toggle(Some(true)),
             Cmd::Open => {}
             Cmd::Left if self.section == RSection::Composition => self.toggle(Some(false)),
-            Cmd::PrevItem => return self.cycle_course(-1),
-            Cmd::NextItem => return self.cycle_course(1),
-            Cmd::Pick => return Outcome::PickReportCourse,
+            Cmd::PrevItem => return Some(self.cycle_course(-1)),
+            Cmd::NextItem => return Some(self.cycle_course(1)),
+            Cmd::Pick => return Some(self.pick_course(cx)),
             Cmd::Refresh => {
                 self.loading = true;
-                return Outcome::Run(Effect::LoadReport { enrolment_id: self.enrolment_id });
+                return Some(Action::Run(Effect::LoadReport { enrolment_id: self.enrolment_id }));
             }
-            Cmd::Back => return Outcome::Back,
-            _ => return Outcome::Unhandled,
+            _ => return None,
         }
-        Outcome::Done
+        Some(Action::Done)
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let ui = cx.ui;
         let t = &ui.theme;
         let loc = &ui.loc;
         let area = area.intersection(f.area());
@@ -453,7 +478,9 @@ impl ReportView {
             RSection::Changes => self.draw_changes(f, body, ui, &d),
         }
     }
+}
 
+impl ReportView {
     fn info_lines(&self, d: &ReportData, ui: &Ui, width: usize) -> Vec<Line<'static>> {
         let t = &ui.theme;
         let loc = &ui.loc;
@@ -500,7 +527,7 @@ impl ReportView {
             .collect()
     }
 
-    fn draw_composition(&mut self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
+    fn draw_composition(&self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
         let t = &ui.theme;
         let loc = &ui.loc;
         if d.lessons.is_empty() {

@@ -12,7 +12,7 @@ use crate::tui::ui::Ui;
 use crate::tui::widgets::table::{self, Col, VirtualTable};
 
 impl ReportView {
-    pub(super) fn draw_connections(&mut self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
+    pub(super) fn draw_connections(&self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
         let t = &ui.theme;
         let loc = &ui.loc;
         if d.connections.is_empty() {
@@ -48,7 +48,7 @@ impl ReportView {
         }
     }
 
-    pub(super) fn draw_reminders(&mut self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
+    pub(super) fn draw_reminders(&self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
         let t = &ui.theme;
         let loc = &ui.loc;
         if d.reminders.is_empty() {
@@ -84,7 +84,7 @@ impl ReportView {
                 ]
             });
     }
-    pub(super) fn draw_changes(&mut self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
+    pub(super) fn draw_changes(&self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
         use crate::model::stats::Field;
         use crate::tui::dialogs::edit_stats_view::show_audit;
         let t = &ui.theme;

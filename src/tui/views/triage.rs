@@ -5,19 +5,21 @@
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
+use crossterm::event::KeyEvent;
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::Outcome;
 use crate::model::time::ago;
 use crate::model::triage::{Group, NextStep, QueueEntry};
 use crate::text;
+use crate::tui::action::{Action, Choice, PickFor};
 use crate::tui::command::Cmd;
-use crate::tui::dialogs::picker::PickItem;
-use crate::tui::list::{Change, List, Row, Table};
+use crate::tui::keymap::Context;
+use crate::tui::list::{List, Row, Table};
+use crate::tui::pane::{Cx, Pane};
 use crate::tui::ui::{CourseRef, Ui};
 use crate::tui::widgets::table::{self, Col};
 
@@ -93,11 +95,12 @@ impl Default for TriageView {
 
 impl TriageView {
     pub fn load(&mut self, entries: Vec<QueueEntry>) {
-        if self.course.as_ref().is_some_and(|(c, _)| !entries.iter().any(|e| e.row.course_id == *c)) {
-            self.course = None;
-        }
+        let gone = self.course.as_ref().is_some_and(|(c, _)| !entries.iter().any(|e| e.row.course_id == *c));
         self.list.set_rows(entries);
-        self.rebuild_index();
+        if gone {
+            self.course = None;
+            self.apply_filters();
+        }
     }
 
     /// Learners per group, for the tab title.
@@ -115,9 +118,10 @@ impl TriageView {
         self.list.find(enrolment_id)
     }
 
-    pub fn rebuild_index(&mut self) {
+    /// Shows the learners of the group, next step and course chosen.
+    fn apply_filters(&mut self) {
         let (group, step, course) = (self.group, self.step, self.course.as_ref().map(|c| c.0));
-        self.list.rebuild(|x| {
+        self.list.keep(move |x| {
             group.is_none_or(|g| x.group == g)
                 && step.is_none_or(|s| x.step == s)
                 && course.is_none_or(|c| x.row.course_id == c)
@@ -125,46 +129,66 @@ impl TriageView {
     }
 
     /// Items for the course picker: every course present in the queue, plus "all".
-    pub fn course_items(&self, all_label: &str) -> Vec<PickItem> {
+    fn course_choices(&self, all_label: &str) -> Vec<Choice> {
         let mut seen = HashSet::new();
-        let mut items = vec![PickItem::new(0, all_label, "")];
+        let choice =
+            |id, label: &str, detail: &str| Choice { id, label: label.into(), detail: detail.into() };
+        let mut items = vec![choice(0, all_label, "")];
         let mut courses: Vec<&QueueEntry> =
             self.list.rows().iter().filter(|e| seen.insert(e.row.course_id)).collect();
         courses.sort_by(|a, b| a.row.fullname.cmp(&b.row.fullname));
-        items.extend(
-            courses.into_iter().map(|e| PickItem::new(e.row.course_id, &e.row.fullname, &e.row.shortname)),
-        );
+        items.extend(courses.into_iter().map(|e| choice(e.row.course_id, &e.row.fullname, &e.row.shortname)));
         items
     }
 
+    /// The course filter (0: every course).
     pub fn set_course(&mut self, id: i64) {
         self.course = self.list.rows().iter().find(|e| e.row.course_id == id).map(|e| (id, e.course.clone()));
-        self.rebuild_index();
+        self.apply_filters();
     }
 
-    pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
-        if self.list.filter_key(ev) {
-            self.rebuild_index();
+    /// `x`: a contact note on the marked learners, else the one under the cursor.
+    fn note(&self, cx: &Cx) -> Action {
+        let who = |ids: &[i64]| match ids {
+            [one] => self.entry(*one).map(|e| e.name.clone()).unwrap_or_default(),
+            many => cx.ui.loc.tn("triage.learners", many.len() as i64),
+        };
+        match self.list.targets() {
+            ids if ids.is_empty() => Action::Done,
+            ids => Action::Note { who: who(&ids), enrolment_ids: ids },
         }
-        Outcome::Done
     }
 
-    pub fn paste(&mut self, s: &str) {
-        if self.list.paste(s) {
-            self.rebuild_index();
+    /// Enter: the learner's report, in the Centre de tutorat of their course.
+    fn open_report(&self) -> Action {
+        let Some(e) = self.current() else { return Action::Done };
+        let course = CourseRef {
+            id: e.row.course_id,
+            shortname: e.course.clone(),
+            fullname: text::clean(&e.row.fullname),
+        };
+        Action::OpenReport { course, enrolment_id: e.row.enrolment_id, learner: e.name.clone() }
+    }
+
+    /// Esc: the filter text, else the other filters.
+    fn clear_filters(&mut self) {
+        if !self.list.clear_filter() && (self.group.is_some() || self.step.is_some() || self.course.is_some())
+        {
+            (self.group, self.step, self.course) = (None, None, None);
+            self.apply_filters();
         }
     }
+}
 
-    pub fn update(&mut self, cmd: Cmd) -> Outcome {
-        match self.list.command(cmd) {
-            Some(Change::Rebuild) => self.rebuild_index(),
-            Some(Change::Done) => {}
-            None => return self.command(cmd),
-        }
-        Outcome::Done
+impl Pane for TriageView {
+    fn context(&self) -> Context {
+        if self.list.typing() { Context::Filter } else { Context::Triage }
     }
 
-    fn command(&mut self, cmd: Cmd) -> Outcome {
+    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
+        if self.list.command(cmd) {
+            return Some(Action::Done);
+        }
         match cmd {
             Cmd::GroupFilter => {
                 self.group = match self.group {
@@ -172,7 +196,7 @@ impl TriageView {
                     Some(Group::NeverPlatform) => Some(Group::NeverCourse),
                     Some(Group::NeverCourse) => None,
                 };
-                self.rebuild_index();
+                self.apply_filters();
             }
             Cmd::StepFilter => {
                 let all = NextStep::ALL;
@@ -180,49 +204,41 @@ impl TriageView {
                     None => Some(all[0]),
                     Some(s) => all.iter().position(|x| *x == s).and_then(|i| all.get(i + 1)).copied(),
                 };
-                self.rebuild_index();
+                self.apply_filters();
             }
-            Cmd::Pick => return Outcome::PickTriageCourse,
+            Cmd::Pick => {
+                let loc = &cx.ui.loc;
+                return Some(Action::Pick {
+                    purpose: PickFor::TriageCourse,
+                    title: loc.t("picker.course_title").to_string(),
+                    choices: self.course_choices(loc.t("triage.all_courses")),
+                    current: self.course.as_ref().map(|c| c.0).or(Some(0)),
+                });
+            }
             Cmd::Remind => {
                 let targets = self.list.targets();
                 if !targets.is_empty() {
-                    return Outcome::OpenRemind { targets, prefer: "never_accessed" };
+                    return Some(Action::OpenRemind { targets, prefer: "never_accessed" });
                 }
             }
-            Cmd::Note => {
-                let targets = self.list.targets();
-                if !targets.is_empty() {
-                    return Outcome::NoteContact { enrolment_ids: targets };
-                }
-            }
-            Cmd::Open => {
-                if let Some(e) = self.current() {
-                    let course = CourseRef {
-                        id: e.row.course_id,
-                        shortname: e.course.clone(),
-                        fullname: text::clean(&e.row.fullname),
-                    };
-                    return Outcome::OpenReport {
-                        course,
-                        enrolment_id: e.row.enrolment_id,
-                        learner: e.name.clone(),
-                    };
-                }
-            }
-            Cmd::Back => {
-                if self.list.clear_filter() {
-                    self.rebuild_index();
-                } else if self.group.is_some() || self.step.is_some() || self.course.is_some() {
-                    (self.group, self.step, self.course) = (None, None, None);
-                    self.rebuild_index();
-                }
-            }
-            _ => return Outcome::Unhandled,
+            Cmd::Note => return Some(self.note(cx)),
+            Cmd::Open => return Some(self.open_report()),
+            Cmd::Back => self.clear_filters(),
+            _ => return None,
         }
-        Outcome::Done
+        Some(Action::Done)
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
+        self.list.input(key)
+    }
+
+    fn paste(&mut self, text: &str, _cx: &Cx) -> Action {
+        self.list.paste(text)
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let ui = cx.ui;
         let t = &ui.theme;
         let loc = &ui.loc;
         let area = area.intersection(f.area());
@@ -273,7 +289,9 @@ impl TriageView {
             self.list.filter.render(f, filter_area, t, loc);
         }
     }
+}
 
+impl TriageView {
     fn draw_table(&self, f: &mut Frame, body: Rect, block: Block<'_>, ui: &Ui) {
         let t = &ui.theme;
         let loc = &ui.loc;

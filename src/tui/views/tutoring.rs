@@ -4,13 +4,13 @@
 
 use std::cmp::Ordering;
 
+use crossterm::event::KeyEvent;
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::Outcome;
 use super::report::ReportView;
 use crate::model::EnrolmentKind;
 use crate::model::duration::format_hms;
@@ -19,10 +19,13 @@ use crate::model::time::{Ago, ago};
 use crate::model::{EnrolmentStatus, progress};
 use crate::store::learners::CourseLearners;
 use crate::text;
+use crate::tui::action::Action;
 use crate::tui::command::Cmd;
 use crate::tui::effect::Effect;
-use crate::tui::list::{Change, List, Row, Table};
-use crate::tui::ui::{CourseRef, Ui};
+use crate::tui::keymap::Context;
+use crate::tui::list::{List, Row, Table};
+use crate::tui::pane::{Cx, Pane};
+use crate::tui::ui::CourseRef;
 use crate::tui::widgets::distribution::{self, Slice};
 use crate::tui::widgets::progress::bar;
 use crate::tui::widgets::table::{self, Col};
@@ -182,20 +185,11 @@ impl TutoringView {
     pub fn load(&mut self, data: CourseLearners) {
         self.lessons_total = data.lessons_total;
         self.observation_lessons = data.observation_lessons;
-        let rows = data.rows.into_iter().map(|r| Learner::new(r, data.lessons_total)).collect();
-        self.list.set_rows(rows);
-        self.rebuild_index();
+        self.list.set_rows(data.rows.into_iter().map(|r| Learner::new(r, data.lessons_total)).collect());
     }
 
     pub fn current(&self) -> Option<&Learner> {
         self.list.current()
-    }
-
-    /// Recomputes the visible order after a load, a filter or a sort change (not per frame),
-    /// keeping the cursor on the same learner.
-    pub fn rebuild_index(&mut self) {
-        let kind = self.kind;
-        self.list.rebuild(|l| kind.is_none_or(|k| l.row.kind() == Some(k)));
     }
 
     pub fn marked_count(&self) -> usize {
@@ -219,89 +213,93 @@ impl TutoringView {
     }
 
     /// Opens the report of the learner under the cursor.
-    fn open_report(&mut self) -> Outcome {
-        let Some(l) = self.current() else { return Outcome::Done };
+    fn open_report(&mut self) -> Action {
+        let Some(l) = self.current() else { return Action::Done };
         let id = l.row.enrolment_id;
         self.report = Some(ReportView::new(id, l.name.clone()));
-        Outcome::Run(Effect::LoadReport { enrolment_id: id })
+        Action::Run(Effect::LoadReport { enrolment_id: id })
     }
 
-    pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
-        if self.list.filter_key(ev) {
-            self.rebuild_index();
+    /// The learners of one kind of enrolment, or all (the table and the counters follow).
+    fn cycle_kind(&mut self) {
+        self.kind = match self.kind {
+            None => Some(EnrolmentKind::Mandatory),
+            Some(EnrolmentKind::Mandatory) => Some(EnrolmentKind::Recommended),
+            Some(EnrolmentKind::Recommended) => Some(EnrolmentKind::Free),
+            Some(EnrolmentKind::Free) => None,
+        };
+        let kind = self.kind;
+        self.list.keep(move |l| kind.is_none_or(|k| l.row.kind() == Some(k)));
+    }
+
+    /// `r`: the marked learners, else the one under the cursor, on the template that fits
+    /// the learner under the cursor.
+    fn remind(&self) -> Action {
+        let Some(current) = self.current() else { return Action::Done };
+        let prefer = match (current.row.last_access, current.status) {
+            (None, _) => "never_accessed",
+            (_, EnrolmentStatus::NotStarted) => "not_started",
+            _ => "behind_schedule",
+        };
+        Action::OpenRemind { targets: self.list.targets(), prefer }
+    }
+}
+
+impl Pane for TutoringView {
+    fn context(&self) -> Context {
+        match &self.report {
+            Some(r) => r.context(),
+            None if self.list.typing() => Context::Filter,
+            None => Context::Tutoring,
         }
-        Outcome::Done
     }
 
-    pub fn paste(&mut self, s: &str) {
-        if self.list.paste(s) {
-            self.rebuild_index();
-        }
-    }
-
-    pub fn update(&mut self, cmd: Cmd) -> Outcome {
+    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
         if let Some(r) = &mut self.report {
-            return match r.update(cmd) {
-                Outcome::Back => {
-                    // Back on the learner the report was about (it may be another course's
-                    // enrolment after [ or ]: then the cursor stays where it was).
-                    let id = r.enrolment_id;
-                    self.report = None;
-                    self.list.select(id);
-                    Outcome::Done
-                }
-                other => other,
-            };
+            if cmd != Cmd::Back {
+                return r.command(cmd, cx);
+            }
+            // Back on the learner the report was about (it may be another course's
+            // enrolment after [ or ]: then the cursor stays where it was).
+            let id = r.enrolment_id;
+            self.report = None;
+            self.list.select(id);
+            return Some(Action::Done);
         }
-        match self.list.command(cmd) {
-            Some(Change::Rebuild) => self.rebuild_index(),
-            Some(Change::Done) => {}
-            None => return self.command(cmd),
+        if self.list.command(cmd) {
+            return Some(Action::Done);
         }
-        Outcome::Done
-    }
-
-    fn command(&mut self, cmd: Cmd) -> Outcome {
-        match cmd {
+        Some(match cmd {
             Cmd::KindFilter => {
-                self.kind = match self.kind {
-                    None => Some(EnrolmentKind::Mandatory),
-                    Some(EnrolmentKind::Mandatory) => Some(EnrolmentKind::Recommended),
-                    Some(EnrolmentKind::Recommended) => Some(EnrolmentKind::Free),
-                    Some(EnrolmentKind::Free) => None,
-                };
-                self.rebuild_index();
+                self.cycle_kind();
+                Action::Done
             }
-            Cmd::Open => return self.open_report(),
-            Cmd::Remind => {
-                let Some(current) = self.current() else { return Outcome::Done };
-                // The template that fits the learner under the cursor.
-                let prefer = match (current.row.last_access, current.status) {
-                    (None, _) => "never_accessed",
-                    (_, EnrolmentStatus::NotStarted) => "not_started",
-                    _ => "behind_schedule",
-                };
-                return Outcome::OpenRemind { targets: self.list.targets(), prefer };
-            }
-            Cmd::Pick => return Outcome::PickCourse,
-            Cmd::Back => {
-                if !self.list.clear_filter() {
-                    return Outcome::Back;
-                }
-                self.rebuild_index();
-            }
-            Cmd::Refresh => {
-                if let Some(c) = &self.course {
+            Cmd::Open => self.open_report(),
+            Cmd::Remind => self.remind(),
+            Cmd::Pick => Action::PickCourse,
+            Cmd::Back if self.list.clear_filter() => Action::Done,
+            Cmd::Back => Action::ToFormations,
+            Cmd::Refresh => match &self.course {
+                Some(c) => {
                     self.list.start_loading();
-                    return Outcome::Run(Effect::LoadLearners { course_id: c.id });
+                    Action::Run(Effect::LoadLearners { course_id: c.id })
                 }
-            }
-            _ => return Outcome::Unhandled,
-        }
-        Outcome::Done
+                None => Action::Done,
+            },
+            _ => return None,
+        })
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
+        self.list.input(key)
+    }
+
+    fn paste(&mut self, text: &str, _cx: &Cx) -> Action {
+        self.list.paste(text)
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let ui = cx.ui;
         let t = &ui.theme;
         let loc = &ui.loc;
         let Some(course) = self.course.clone() else {
@@ -315,8 +313,8 @@ impl TutoringView {
             );
             return;
         };
-        if let Some(r) = &mut self.report {
-            r.render(f, area, ui);
+        if let Some(r) = &self.report {
+            r.render(f, area, cx);
             return;
         }
         let show_filter = self.list.filter.is_active();
