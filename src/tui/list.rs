@@ -10,34 +10,42 @@ use std::cmp::Ordering;
 use crossterm::event::KeyEvent;
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Cell, Paragraph};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph};
 
 use crate::text::{self, Fuzzy};
 use crate::tui::action::Action;
 use crate::tui::command::Cmd;
+use crate::tui::keymap::Context;
 use crate::tui::ui::Ui;
 use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
 use crate::tui::widgets::marks::Marks;
 use crate::tui::widgets::table::{Col, Cursor, VirtualTable};
 
 /// A row of a list.
-pub trait Row {
-    /// The orders the list can be shown in (`()` for a list kept in its given order).
-    type Sort: Copy + Eq + Default + 'static;
-    /// The orders `s` cycles through; empty: `s` and `S` do not apply.
-    const SORTS: &'static [Self::Sort];
-    /// What the cursor and the marks follow.
-    fn id(&self) -> i64;
-    /// What the `/` filter matches.
-    fn haystack(&self) -> &Utf32String;
+pub trait Row: Sized + 'static {
+    /// The orders `s` cycles through, the first by default; none: the order given.
+    const ORDERS: &'static [Order<Self>] = &[];
+    /// The id the cursor and the marks follow, and what the `/` filter matches.
+    fn key(&self) -> (i64, &Utf32String);
     /// Builds the haystack of a row that builds it only once a filter is typed.
     fn prepare_search(&mut self) {}
-    /// The order under `by`, ties broken; the list reverses it when descending.
-    fn compare(&self, _other: &Self, _by: Self::Sort) -> Ordering {
+    /// How rows equal under every order are told apart (by name, say).
+    fn tie(&self, _other: &Self) -> Ordering {
         Ordering::Equal
     }
+}
+
+fn id<R: Row>(row: &R) -> i64 {
+    row.key().0
+}
+
+/// One order of a list: the column that shows its ▲/▼, and the comparison (ascending).
+pub struct Order<R> {
+    pub column: usize,
+    pub cmp: fn(&R, &R) -> Ordering,
 }
 
 /// Which rows a list's owner shows, before the `/` filter (a course's enrolment kind, a
@@ -66,7 +74,8 @@ pub struct List<R: Row> {
     selected: Option<i64>,
     keep: Keep<R>,
     pub filter: FilterBox,
-    pub sort: R::Sort,
+    /// The order shown: an index into [`Row::ORDERS`].
+    pub sort: usize,
     pub desc: bool,
     /// Marked row ids, independent of the filter (marks survive filtering and reloads).
     pub marks: Marks,
@@ -88,7 +97,7 @@ impl<R: Row> Default for List<R> {
             selected: None,
             keep: Keep::default(),
             filter: FilterBox::default(),
-            sort: R::Sort::default(),
+            sort: 0,
             desc: false,
             marks: Marks::default(),
             markable: false,
@@ -135,12 +144,22 @@ impl<R: Row> List<R> {
     }
 
     pub fn find(&self, id: i64) -> Option<&R> {
-        self.rows.iter().find(|r| r.id() == id)
+        self.rows.iter().find(|r| r.key().0 == id)
     }
 
     /// The ids a bulk action applies to: the marked rows, else the one under the cursor.
     pub fn targets(&self) -> Vec<i64> {
-        self.marks.targets(self.current().map(R::id))
+        self.marks.targets(self.current().map(id))
+    }
+
+    /// What to say when no row shows: `empty` when there are none at all, else `no_match`.
+    pub fn nothing<'a>(&self, empty: &'a str, no_match: &'a str) -> &'a str {
+        if self.rows.is_empty() { empty } else { no_match }
+    }
+
+    /// The sorted column and whether descending, for the ▲/▼ of the header.
+    pub fn sort_mark(&self) -> Option<(usize, bool)> {
+        R::ORDERS.get(self.sort).map(|o| (o.column, self.desc))
     }
 
     /// A load was asked for.
@@ -155,7 +174,7 @@ impl<R: Row> List<R> {
         self.loaded = true;
         self.error = None;
         if self.markable {
-            self.marks.keep_present(self.rows.iter().map(R::id));
+            self.marks.keep_present(self.rows.iter().map(id));
         }
         self.rebuild();
     }
@@ -199,27 +218,28 @@ impl<R: Row> List<R> {
         let (rows, keep) = (&self.rows, &self.keep.0);
         let kept = (0..rows.len() as u32)
             .filter(|i| keep(&rows[*i as usize]))
-            .map(|i| (i, rows[i as usize].haystack()));
+            .map(|i| (i, rows[i as usize].key().1));
         let mut index: Vec<u32> = fuzzy.filter(kept);
-        if !R::SORTS.is_empty() {
-            let (by, desc) = (self.sort, self.desc);
+        if let Some(order) = R::ORDERS.get(self.sort) {
+            let desc = self.desc;
             index.sort_by(|a, b| {
-                let ord = rows[*a as usize].compare(&rows[*b as usize], by);
+                let (x, y) = (&rows[*a as usize], &rows[*b as usize]);
+                let ord = (order.cmp)(x, y).then_with(|| x.tie(y));
                 if desc { ord.reverse() } else { ord }
             });
         }
         self.index = index;
         self.cursor.pos = self
             .selected
-            .and_then(|id| self.index.iter().position(|i| self.rows[*i as usize].id() == id))
+            .and_then(|sel| self.index.iter().position(|i| id(&self.rows[*i as usize]) == sel))
             .unwrap_or(0);
         self.cursor.clamp(self.index.len());
         self.remember();
     }
 
     /// Puts the cursor on a row, if it is shown.
-    pub fn select(&mut self, id: i64) -> bool {
-        match self.index.iter().position(|i| self.rows[*i as usize].id() == id) {
+    pub fn select(&mut self, row: i64) -> bool {
+        match self.index.iter().position(|i| id(&self.rows[*i as usize]) == row) {
             Some(pos) => {
                 self.cursor.pos = pos;
                 self.remember();
@@ -230,7 +250,7 @@ impl<R: Row> List<R> {
     }
 
     fn remember(&mut self) {
-        self.selected = self.current().map(R::id);
+        self.selected = self.current().map(id);
     }
 
     /// The list's own commands: moving, `/` (and Enter / Esc while typing it), sorting and
@@ -240,7 +260,7 @@ impl<R: Row> List<R> {
             self.remember();
             return true;
         }
-        let sorts = R::SORTS;
+        let orders = R::ORDERS.len();
         match cmd {
             Cmd::Filter => self.filter.start(),
             Cmd::Accept if self.typing() => self.filter.editing = false,
@@ -248,25 +268,24 @@ impl<R: Row> List<R> {
                 self.filter.clear();
                 self.rebuild();
             }
-            Cmd::SortNext if !sorts.is_empty() => {
-                let i = sorts.iter().position(|s| *s == self.sort).map(|i| i + 1).unwrap_or(0);
-                self.sort = sorts[i % sorts.len()];
+            Cmd::SortNext if orders > 0 => {
+                self.sort = (self.sort + 1) % orders;
                 self.desc = false;
                 self.rebuild();
             }
-            Cmd::SortReverse if !sorts.is_empty() => {
+            Cmd::SortReverse if orders > 0 => {
                 self.desc = !self.desc;
                 self.rebuild();
             }
             Cmd::Mark if self.markable => {
-                if let Some(id) = self.current().map(R::id) {
-                    self.marks.toggle(id);
+                if let Some(row) = self.current().map(id) {
+                    self.marks.toggle(row);
                     self.cursor.down(self.index.len());
                     self.remember();
                 }
             }
             Cmd::MarkAll if self.markable => {
-                let ids: Vec<i64> = self.visible().map(R::id).collect();
+                let ids: Vec<i64> = self.visible().map(id).collect();
                 self.marks.extend(ids);
             }
             Cmd::UnmarkAll if self.markable => self.marks.clear(),
@@ -310,6 +329,80 @@ impl<R: Row> List<R> {
     pub fn filter_height(&self) -> u16 {
         u16::from(self.filter.is_active())
     }
+
+    /// Draws the `/` line (in the row [`List::filter_height`] made room for).
+    pub fn render_filter(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        if self.filter.is_active() {
+            self.filter.render(f, area, &ui.theme, &ui.loc);
+        }
+    }
+
+    /// Draws a list view laid out as a head line, the table, `detail` lines about the row
+    /// under the cursor, and the `/` line when a filter is typed or kept; `draw` gets the
+    /// table's area and the detail's.
+    pub fn render_view(
+        &self,
+        f: &mut Frame,
+        area: Rect,
+        ui: &Ui,
+        head: Line<'_>,
+        detail: u16,
+        draw: impl FnOnce(&mut Frame, Rect, Rect),
+    ) {
+        let [head_area, body, detail, filter] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(detail),
+            Constraint::Length(self.filter_height()),
+        ])
+        .areas(area);
+        f.render_widget(Paragraph::new(head), head_area);
+        draw(f, body, detail);
+        self.render_filter(f, filter, ui);
+    }
+
+    /// "· 3 marked", for a head line, when rows are marked.
+    pub fn marked_note(&self, ui: &Ui) -> Vec<Span<'static>> {
+        match self.marks.len() {
+            0 => Vec::new(),
+            n => note(ui.loc.tn("tutoring.marked_count", n as i64), ui.theme.marked, ui).to_vec(),
+        }
+    }
+
+    /// The keys in force: the filter line's while it is typed in, else the owner's.
+    pub fn context(&self, own: Context) -> Context {
+        if self.typing() { Context::Filter } else { own }
+    }
+}
+
+/// A line that takes typed and pasted text (a list's `/` filter): panes that own one give
+/// it to [`Pane`](crate::tui::pane::Pane), which sends it the keys their context leaves.
+pub trait TextLine {
+    fn input(&mut self, key: KeyEvent) -> Action;
+    fn paste(&mut self, text: &str) -> Action;
+}
+
+impl<R: Row> TextLine for List<R> {
+    fn input(&mut self, key: KeyEvent) -> Action {
+        List::input(self, key)
+    }
+    fn paste(&mut self, text: &str) -> Action {
+        List::paste(self, text)
+    }
+}
+
+/// One more part of a list's head line, after a dot.
+pub fn note(text: String, style: Style, ui: &Ui) -> [Span<'static>; 2] {
+    [Span::styled("  · ", ui.theme.muted), Span::styled(text, style)]
+}
+
+/// The frame of a list with the keys: a border in the focus colour, the title on top.
+pub fn frame<'a>(title: &str, ui: &Ui) -> Block<'a> {
+    let t = &ui.theme;
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border_focus)
+        .title(Span::styled(format!(" {title} "), t.title))
 }
 
 /// How a list is drawn: its frame, its columns, and what to say when no row shows.
@@ -369,27 +462,22 @@ mod tests {
         hay: Utf32String,
     }
 
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    enum By {
-        #[default]
-        Name,
-        Id,
+    impl Row for N {
+        const ORDERS: &'static [Order<N>] = &[
+            Order { column: 1, cmp: |x, y| x.name.cmp(y.name) },
+            Order { column: 0, cmp: |x, y| x.id.cmp(&y.id) },
+        ];
+        fn key(&self) -> (i64, &Utf32String) {
+            (self.id, &self.hay)
+        }
     }
 
-    impl Row for N {
-        type Sort = By;
-        const SORTS: &'static [By] = &[By::Name, By::Id];
-        fn id(&self) -> i64 {
-            self.id
-        }
-        fn haystack(&self) -> &Utf32String {
-            &self.hay
-        }
-        fn compare(&self, other: &Self, by: By) -> Ordering {
-            match by {
-                By::Name => self.name.cmp(other.name),
-                By::Id => self.id.cmp(&other.id),
-            }
+    /// In the order given.
+    struct P(i64, Utf32String);
+
+    impl Row for P {
+        fn key(&self) -> (i64, &Utf32String) {
+            (self.0, &self.1)
         }
     }
 
@@ -424,7 +512,7 @@ mod tests {
         l.keep(|r| r.id != 3);
         assert_eq!((names(&l), l.cursor.pos), (vec!["dan", "alice", "bob"], 0));
         l.command(Cmd::SortNext);
-        assert_eq!((l.sort, l.desc), (By::Name, false), "the cycle goes round, ascending");
+        assert_eq!(l.sort_mark(), Some((1, false)), "the cycle goes round, ascending");
     }
 
     #[test]
@@ -457,10 +545,12 @@ mod tests {
 
     #[test]
     fn unmarkable_lists_ignore_marks_and_sortless_ones_keep_their_order() {
-        let mut l: List<N> = List::default();
+        let mut l: List<P> = List::default();
         assert!(!l.command(Cmd::Mark));
-        l.set_rows(vec![N { id: 9, name: "z", hay: text::haystack(&["z"]) }]);
+        l.set_rows(vec![P(9, text::haystack(&["z"])), P(3, text::haystack(&["a"]))]);
         assert!(!l.command(Cmd::MarkAll));
+        assert!(!l.command(Cmd::SortNext) && l.sort_mark().is_none());
+        assert_eq!(l.visible().map(|p| p.0).collect::<Vec<_>>(), [9, 3]);
         assert!(l.loaded && !l.loading && l.error.is_none());
         l.start_loading();
         l.fail("gone".into());

@@ -15,6 +15,7 @@ pub mod list;
 pub mod pane;
 pub mod remind_tasks;
 pub mod scroll;
+pub mod sheet;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;

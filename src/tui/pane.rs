@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use super::action::Action;
 use super::command::Cmd;
 use super::keymap::Context;
+use super::list::TextLine;
 use super::ui::Ui;
 use crate::reminders::Reminders;
 use crate::store::people::Scope;
@@ -28,33 +29,38 @@ pub trait Pane {
     /// A command read by the keymap. `None`: not this pane's (the global keys get it).
     fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action>;
 
+    /// The pane's own text line, when it has one (a list's `/` filter): it gets the keys
+    /// the context leaves, and pasted text, unless the pane reads them itself.
+    fn text_line(&mut self) -> Option<&mut dyn TextLine> {
+        None
+    }
+
     /// A key the context does not bind, for the pane's text field if one is being typed in.
-    fn input(&mut self, _key: KeyEvent, _cx: &Cx) -> Action {
-        Action::Done
+    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
+        self.text_line().map(|l| l.input(key)).unwrap_or(Action::Done)
     }
 
     /// Pasted text, for the text field being typed in.
-    fn paste(&mut self, _text: &str, _cx: &Cx) -> Action {
-        Action::Done
+    fn paste(&mut self, text: &str, _cx: &Cx) -> Action {
+        self.text_line().map(|l| l.paste(text)).unwrap_or(Action::Done)
     }
 
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx);
 }
 
-impl<P: Pane> Pane for Box<P> {
-    fn context(&self) -> Context {
-        P::context(self)
+/// A command for a view that shows a sub-pane (a course's detail, a learner's report) in
+/// place of its list while one is open: the sub-pane's, except Esc, which closes it (`closed`
+/// gets it). `None`: no sub-pane is open; the view's own commands apply.
+pub fn to_sub<P: Pane>(
+    sub: &mut Option<P>,
+    cmd: Cmd,
+    cx: &Cx,
+    closed: impl FnOnce(P),
+) -> Option<Option<Action>> {
+    let pane = sub.as_mut()?;
+    if cmd != Cmd::Back {
+        return Some(pane.command(cmd, cx));
     }
-    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
-        P::command(self, cmd, cx)
-    }
-    fn input(&mut self, key: KeyEvent, cx: &Cx) -> Action {
-        P::input(self, key, cx)
-    }
-    fn paste(&mut self, text: &str, cx: &Cx) -> Action {
-        P::paste(self, text, cx)
-    }
-    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
-        P::render(self, f, area, cx)
-    }
+    sub.take().map(closed);
+    Some(Some(Action::Done))
 }

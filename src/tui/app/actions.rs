@@ -43,14 +43,14 @@ impl App {
             }
             Action::PickCourse => self.pick_course(),
             Action::Pick { purpose, title, choices, current } => {
-                self.layers.push(Layer::Picker(Picker::new(purpose, title, choices, current)));
+                self.layers.push(Layer::Picker(Box::new(Picker::new(purpose, title, choices, current))));
             }
             Action::Picked(purpose, id) => self.picked(purpose, id),
             Action::Confirm { title, message, yes } => {
-                self.layers.push(Layer::Confirm(Confirm::new(title, message, *yes)));
+                self.layers.push(Layer::Confirm(Box::new(Confirm::new(title, message, *yes))));
             }
             Action::Note { enrolment_ids, who } => {
-                self.layers.push(Layer::Note(NoteDialog::new(enrolment_ids, who)));
+                self.layers.push(Layer::Note(Box::new(NoteDialog::new(enrolment_ids, who))));
             }
             Action::OpenRemind { targets, prefer } => self.open_remind(targets, prefer),
             Action::UndoEdit { enrolment_id } => {
@@ -68,7 +68,7 @@ impl App {
         let tabs = Tab::ALL.len();
         match cmd {
             Cmd::Quit => self.quit = true,
-            Cmd::Help => self.layers.push(Layer::Help(Help::new(self.context()))),
+            Cmd::Help => self.layers.push(Layer::Help(Box::new(Help::new(self.context())))),
             Cmd::NextTab => self.switch_tab((self.tab.index() + 1) % tabs),
             Cmd::PrevTab => self.switch_tab((self.tab.index() + tabs - 1) % tabs),
             Cmd::GoTab(i) => self.switch_tab(i as usize),
@@ -114,7 +114,12 @@ impl App {
         let choices = self.formations.choices();
         let current = self.tutoring.course.as_ref().map(|c| c.id);
         let title = self.ui.loc.t("picker.course_title").to_string();
-        self.layers.push(Layer::Picker(Picker::new(PickFor::TutoringCourse, title, choices, current)));
+        self.layers.push(Layer::Picker(Box::new(Picker::new(
+            PickFor::TutoringCourse,
+            title,
+            choices,
+            current,
+        ))));
     }
 
     fn picked(&mut self, purpose: PickFor, id: i64) {

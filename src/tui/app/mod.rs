@@ -61,23 +61,23 @@ impl Tab {
 
 /// Declares the layers: adding a dialog is its file plus one line here.
 macro_rules! layers {
-    ($($(#[$doc:meta])* $name:ident($pane:ty)),* $(,)?) => {
+    ($($name:ident($pane:ty)),* $(,)?) => {
         /// Layers above the views; the last one gets the keys first.
         #[derive(Debug)]
         pub enum Layer {
-            $($(#[$doc])* $name($pane)),*
+            $($name(Box<$pane>)),*
         }
 
         impl Layer {
             pub fn pane(&self) -> &dyn Pane {
                 match self {
-                    $(Layer::$name(p) => p),*
+                    $(Layer::$name(p) => &**p),*
                 }
             }
 
             pub fn pane_mut(&mut self) -> &mut dyn Pane {
                 match self {
-                    $(Layer::$name(p) => p),*
+                    $(Layer::$name(p) => &mut **p),*
                 }
             }
         }
@@ -87,10 +87,10 @@ macro_rules! layers {
 layers! {
     Help(Help),
     Picker(Picker),
-    EditStats(Box<EditStats>),
+    EditStats(EditStats),
     Confirm(Confirm),
     Note(NoteDialog),
-    Remind(Box<RemindDialog>),
+    Remind(RemindDialog),
 }
 
 pub struct App {

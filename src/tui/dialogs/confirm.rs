@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
+use crate::locale::Locale;
 use crate::text;
 use crate::tui::action::Action;
 use crate::tui::command::Cmd;
@@ -24,6 +25,19 @@ pub struct Confirm {
 impl Confirm {
     pub fn new(title: String, message: String, yes: Action) -> Confirm {
         Confirm { title, message, yes }
+    }
+}
+
+/// Closing a dialog: at once when nothing would be lost (`dirty` false), else after a
+/// "throw away?" question saying what (`text_key`).
+pub fn close_or_ask(dirty: bool, loc: &Locale, text_key: &str) -> Action {
+    if !dirty {
+        return Action::Close;
+    }
+    Action::Confirm {
+        title: loc.t("confirm.discard_title").to_string(),
+        message: loc.t(text_key).to_string(),
+        yes: Box::new(Action::Close),
     }
 }
 

@@ -18,6 +18,7 @@ use crate::model::{LessonStatus, Ts};
 use crate::store::progress::{StatsEdit, StatsRecord};
 use crate::tui::action::Action;
 use crate::tui::command::Cmd;
+use crate::tui::dialogs::confirm::close_or_ask;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Context;
 use crate::tui::pane::{Cx, Pane};
@@ -323,15 +324,7 @@ impl EditStats {
 
     /// Closes; asks first when something was changed.
     fn cancel(&self, cx: &Cx) -> Action {
-        if !self.dirty() {
-            return Action::Close;
-        }
-        let loc = &cx.ui.loc;
-        Action::Confirm {
-            title: loc.t("confirm.discard_title").to_string(),
-            message: loc.t("confirm.discard_text").to_string(),
-            yes: Box::new(Action::Close),
-        }
+        close_or_ask(self.dirty(), &cx.ui.loc, "confirm.discard_text")
     }
 
     fn cycle_status(&mut self, by: isize) {

@@ -33,17 +33,10 @@ impl PickItem {
     }
 }
 
+/// In the order given.
 impl Row for PickItem {
-    /// In the order given.
-    type Sort = ();
-    const SORTS: &'static [()] = &[];
-
-    fn id(&self) -> i64 {
-        self.id
-    }
-
-    fn haystack(&self) -> &Utf32String {
-        &self.haystack
+    fn key(&self) -> (i64, &Utf32String) {
+        (self.id, &self.haystack)
     }
 }
 

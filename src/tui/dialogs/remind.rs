@@ -19,6 +19,7 @@ use crate::reminders::{
 use crate::store::people::Scope;
 use crate::tui::action::Action;
 use crate::tui::command::Cmd;
+use crate::tui::dialogs::confirm::close_or_ask;
 use crate::tui::effect::{Effect, RemindEffect};
 use crate::tui::keymap::Context;
 use crate::tui::pane::{Cx, Pane};
@@ -198,15 +199,7 @@ impl RemindDialog {
 
     /// Closes; asks first when the body was edited or files attached.
     fn cancel(&self, cx: &Cx) -> Action {
-        if !self.dirty() {
-            return Action::Close;
-        }
-        let loc = &cx.ui.loc;
-        Action::Confirm {
-            title: loc.t("confirm.discard_title").to_string(),
-            message: loc.t("confirm.remind_discard_text").to_string(),
-            yes: Box::new(Action::Close),
-        }
+        close_or_ask(self.dirty(), &cx.ui.loc, "confirm.remind_discard_text")
     }
 
     fn replan(&mut self, cx: &Cx) -> Action {

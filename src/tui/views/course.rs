@@ -198,10 +198,7 @@ impl Pane for CourseView {
     }
 
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
-        let ui = cx.ui;
-        let t = &ui.theme;
-        let loc = &ui.loc;
-        let area = area.intersection(f.area());
+        let (ui, t, loc) = (cx.ui, &cx.ui.theme, &cx.ui.loc);
         let block = Block::default().borders(Borders::ALL).border_style(t.border_focus).title(Span::styled(
             format!(" {} ", text::fit(&self.course.fullname, area.width.saturating_sub(6) as usize)),
             t.title,

@@ -4,7 +4,6 @@ use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-use crossterm::event::KeyEvent;
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,8 +18,8 @@ use crate::tui::action::{Action, Choice};
 use crate::tui::command::Cmd;
 use crate::tui::effect::{Effect, FormationsData};
 use crate::tui::keymap::Context;
-use crate::tui::list::{List, Row, Table};
-use crate::tui::pane::{Cx, Pane};
+use crate::tui::list::{List, Order, Row, Table, TextLine};
+use crate::tui::pane::{Cx, Pane, to_sub};
 use crate::tui::ui::{CourseRef, Ui};
 use crate::tui::widgets::table::{self, Col};
 
@@ -34,24 +33,6 @@ pub enum Panel {
     List,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CourseSort {
-    #[default]
-    Name,
-    Audience,
-    Learners,
-    NotStarted,
-    NeverAccessed,
-    Progress,
-}
-
-impl CourseSort {
-    /// The column of the sort, in the wide layout (the audience is column 1).
-    fn column(self) -> usize {
-        CourseItem::SORTS.iter().position(|s| *s == self).unwrap_or(0)
-    }
-}
-
 /// A course with its display strings, cleaned once when the data arrives.
 #[derive(Clone, Debug)]
 pub struct CourseItem {
@@ -62,40 +43,35 @@ pub struct CourseItem {
     haystack: Utf32String,
 }
 
+/// The audience, courses open to everyone first.
+fn by_audience(x: &CourseItem, y: &CourseItem) -> Ordering {
+    x.audience.is_some().cmp(&y.audience.is_some()).then_with(|| x.audience.cmp(&y.audience))
+}
+
+/// The average progress, courses without learners first.
+fn by_progress(x: &CourseItem, y: &CourseItem) -> Ordering {
+    let p = |c: &CourseItem| c.summary.avg_progress().unwrap_or(-1.0);
+    p(x).total_cmp(&p(y))
+}
+
 impl Row for CourseItem {
-    type Sort = CourseSort;
-    const SORTS: &'static [CourseSort] = &[
-        CourseSort::Name,
-        CourseSort::Audience,
-        CourseSort::Learners,
-        CourseSort::NotStarted,
-        CourseSort::NeverAccessed,
-        CourseSort::Progress,
+    /// By name, audience, learners, not started, never accessed, progress; the columns are
+    /// those of the wide layout (the audience is column 1).
+    const ORDERS: &'static [Order<CourseItem>] = &[
+        Order { column: 0, cmp: |x, y| x.sort_key.cmp(&y.sort_key) },
+        Order { column: 1, cmp: by_audience },
+        Order { column: 2, cmp: |x, y| x.summary.learners.cmp(&y.summary.learners) },
+        Order { column: 3, cmp: |x, y| x.summary.not_started.cmp(&y.summary.not_started) },
+        Order { column: 4, cmp: |x, y| x.summary.never_accessed.cmp(&y.summary.never_accessed) },
+        Order { column: 5, cmp: by_progress },
     ];
 
-    fn id(&self) -> i64 {
-        self.summary.id
+    fn key(&self) -> (i64, &Utf32String) {
+        (self.summary.id, &self.haystack)
     }
 
-    fn haystack(&self) -> &Utf32String {
-        &self.haystack
-    }
-
-    fn compare(&self, y: &Self, by: CourseSort) -> Ordering {
-        let x = self;
-        let ord = match by {
-            CourseSort::Name => x.sort_key.cmp(&y.sort_key),
-            CourseSort::Audience => {
-                x.audience.is_some().cmp(&y.audience.is_some()).then_with(|| x.audience.cmp(&y.audience))
-            }
-            CourseSort::Learners => x.summary.learners.cmp(&y.summary.learners),
-            CourseSort::NotStarted => x.summary.not_started.cmp(&y.summary.not_started),
-            CourseSort::NeverAccessed => x.summary.never_accessed.cmp(&y.summary.never_accessed),
-            CourseSort::Progress => {
-                x.summary.avg_progress().unwrap_or(-1.0).total_cmp(&y.summary.avg_progress().unwrap_or(-1.0))
-            }
-        };
-        ord.then_with(|| x.sort_key.cmp(&y.sort_key))
+    fn tie(&self, other: &Self) -> Ordering {
+        self.sort_key.cmp(&other.sort_key)
     }
 }
 
@@ -311,20 +287,12 @@ impl FormationsView {
 
 impl Pane for FormationsView {
     fn context(&self) -> Context {
-        match &self.detail {
-            Some(d) => d.context(),
-            None if self.list.typing() => Context::Filter,
-            None => Context::Formations,
-        }
+        self.detail.as_ref().map_or(self.list.context(Context::Formations), Pane::context)
     }
 
     fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
-        if let Some(d) = &mut self.detail {
-            if cmd != Cmd::Back {
-                return d.command(cmd, cx);
-            }
-            self.detail = None;
-            return Some(Action::Done);
+        if let Some(answer) = to_sub(&mut self.detail, cmd, cx, drop) {
+            return answer;
         }
         match cmd {
             Cmd::FocusNext | Cmd::FocusPrev => {
@@ -343,12 +311,8 @@ impl Pane for FormationsView {
         Some(Action::Done)
     }
 
-    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
-        self.list.input(key)
-    }
-
-    fn paste(&mut self, text: &str, _cx: &Cx) -> Action {
-        self.list.paste(text)
+    fn text_line(&mut self) -> Option<&mut dyn TextLine> {
+        Some(&mut self.list)
     }
 
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
@@ -378,7 +342,6 @@ impl Pane for FormationsView {
         }
 
         // Course list (+ filter line).
-        let show_filter = self.list.filter.is_active();
         let [list_area, filter_area] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(self.list.filter_height())])
                 .areas(right);
@@ -410,18 +373,10 @@ impl Pane for FormationsView {
         } else {
             ui.loc.t("formations.no_match")
         };
-        let sort_col = match self.list.sort.column() {
-            c if wide || c == 0 => c,
-            1 => 0,
-            c => c - 1,
-        };
-        let table = Table {
-            block,
-            cols: &cols,
-            sort: Some((sort_col, self.list.desc)),
-            nothing,
-            focused: self.focus == Panel::List,
-        };
+        // Without the audience column, the columns after it move left.
+        let sort =
+            self.list.sort_mark().map(|(c, desc)| (if wide || c == 0 { c } else { c.max(1) - 1 }, desc));
+        let table = Table { block, cols: &cols, sort, nothing, focused: self.focus == Panel::List };
         table.render(f, list_area, ui, &self.list, |c, w| {
             let s = &c.summary;
             let audience = c.audience.clone().unwrap_or_else(|| ui.loc.t("formations.everyone").to_string());
@@ -443,8 +398,6 @@ impl Pane for FormationsView {
             ]);
             cells
         });
-        if show_filter {
-            self.list.filter.render(f, filter_area, t, &ui.loc);
-        }
+        self.list.render_filter(f, filter_area, ui);
     }
 }

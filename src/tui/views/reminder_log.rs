@@ -2,12 +2,11 @@
 //! its status and error; failed and uncertain ones can be sent again, uncertain ones
 //! confirmed, waiting ones cancelled.
 
-use crossterm::event::KeyEvent;
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::model::Ts;
 use crate::reminders::LogAct;
@@ -18,8 +17,9 @@ use crate::tui::action::Action;
 use crate::tui::command::Cmd;
 use crate::tui::frame::Level;
 use crate::tui::keymap::Context;
-use crate::tui::list::{List, Row, Table};
-use crate::tui::pane::{Cx, Pane};
+use crate::tui::list::{self, List, Row, Table};
+use crate::tui::pane::Cx;
+use crate::tui::sheet::{Sheet, sheet_parts};
 use crate::tui::ui::Ui;
 use crate::tui::widgets::table::{self, Col};
 
@@ -68,17 +68,10 @@ impl LogEntry {
     }
 }
 
+/// Newest first, as the database gives them.
 impl Row for LogEntry {
-    /// Newest first, as the database gives them.
-    type Sort = ();
-    const SORTS: &'static [()] = &[];
-
-    fn id(&self) -> i64 {
-        self.row.id
-    }
-
-    fn haystack(&self) -> &Utf32String {
-        &self.haystack
+    fn key(&self) -> (i64, &Utf32String) {
+        (self.row.id, &self.haystack)
     }
 }
 
@@ -105,7 +98,7 @@ impl ReminderLogView {
     }
 
     /// `R`, `C`, `D` on the reminder under the cursor: asked first, where it applies.
-    fn act(&self, act: LogAct, cx: &Cx) -> Action {
+    fn log_act(&self, act: LogAct, cx: &Cx) -> Action {
         let Some(e) = self.current() else { return Action::Done };
         let loc = &cx.ui.loc;
         if !act.allowed(e.status) {
@@ -131,15 +124,10 @@ impl ReminderLogView {
     }
 }
 
-impl Pane for ReminderLogView {
-    fn context(&self) -> Context {
-        if self.list.typing() { Context::Filter } else { Context::Relances }
-    }
+impl Sheet for ReminderLogView {
+    sheet_parts!(LogEntry, Context::Relances, 2);
 
-    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
-        if self.list.command(cmd) {
-            return Some(Action::Done);
-        }
+    fn act(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
         Some(match cmd {
             Cmd::StepFilter => {
                 let all = Status::ALL;
@@ -149,35 +137,18 @@ impl Pane for ReminderLogView {
                 };
                 self.show_status(next)
             }
-            Cmd::Retry => self.act(LogAct::Retry, cx),
-            Cmd::ConfirmSent => self.act(LogAct::Confirm, cx),
-            Cmd::CancelReminder => self.act(LogAct::Cancel, cx),
+            Cmd::Retry => self.log_act(LogAct::Retry, cx),
+            Cmd::ConfirmSent => self.log_act(LogAct::Confirm, cx),
+            Cmd::CancelReminder => self.log_act(LogAct::Cancel, cx),
             Cmd::Back if self.list.clear_filter() || self.status.is_none() => Action::Done,
             Cmd::Back => self.show_status(None),
             _ => return None,
         })
     }
 
-    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
-        self.list.input(key)
-    }
-
-    fn paste(&mut self, text: &str, _cx: &Cx) -> Action {
-        self.list.paste(text)
-    }
-
-    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
-        let ui = cx.ui;
+    /// The status shown, and how many reminders need attention.
+    fn head(&self, ui: &Ui) -> Line<'static> {
         let (t, loc) = (&ui.theme, &ui.loc);
-        let area = area.intersection(f.area());
-        let show_filter = self.list.filter.is_active();
-        let [head, body, detail, filter_area] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(2),
-            Constraint::Length(self.list.filter_height()),
-        ])
-        .areas(area);
         let shown = match self.status {
             None => loc.t("relances.all").to_string(),
             Some(s) => {
@@ -187,24 +158,12 @@ impl Pane for ReminderLogView {
         let mut spans = vec![Span::styled(shown, if self.status.is_some() { t.accent } else { t.base })];
         let attention = self.attention();
         if attention > 0 {
-            spans.push(Span::styled("  · ", t.muted));
-            spans.push(Span::styled(loc.tn("relances.attention", attention as i64), t.danger));
+            spans.extend(list::note(loc.tn("relances.attention", attention as i64), t.danger, ui));
         }
-        f.render_widget(Paragraph::new(Line::from(spans)), head);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.border_focus)
-            .title(Span::styled(format!(" {} ", loc.t("relances.table_title")), t.title));
-        self.draw_table(f, body, block, ui);
-        self.draw_detail(f, detail, ui);
-        if show_filter {
-            self.list.filter.render(f, filter_area, t, loc);
-        }
+        Line::from(spans)
     }
-}
 
-impl ReminderLogView {
-    fn draw_table(&self, f: &mut Frame, body: Rect, block: Block<'_>, ui: &Ui) {
+    fn table(&self, f: &mut Frame, body: Rect, ui: &Ui) {
         let (t, loc) = (&ui.theme, &ui.loc);
         let wide = body.width >= 120;
         let mut cols = vec![
@@ -220,8 +179,8 @@ impl ReminderLogView {
         } else {
             cols.push(Col::new(loc.t("relances.col_template"), Constraint::Fill(1)));
         }
-        let nothing =
-            if self.list.rows().is_empty() { loc.t("relances.empty") } else { loc.t("relances.no_match") };
+        let nothing = self.list.nothing(loc.t("relances.empty"), loc.t("relances.no_match"));
+        let block = list::frame(loc.t("relances.table_title"), ui);
         Table { block, cols: &cols, sort: None, nothing, focused: true }.render(
             f,
             body,
@@ -259,7 +218,7 @@ impl ReminderLogView {
 
     /// Under the table: the subject, the tries and the full error of the reminder under the
     /// cursor (errors are long; the table only has room for their start).
-    fn draw_detail(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn detail(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let (t, loc) = (&ui.theme, &ui.loc);
         let Some(e) = self.current() else { return };
         let w = area.width as usize;

@@ -415,10 +415,7 @@ impl Pane for ReportView {
     }
 
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
-        let ui = cx.ui;
-        let t = &ui.theme;
-        let loc = &ui.loc;
-        let area = area.intersection(f.area());
+        let (ui, t, loc) = (cx.ui, &cx.ui.theme, &cx.ui.loc);
         let mut block = Block::default().borders(Borders::ALL).border_style(t.border_focus);
         let title = match &self.data {
             Some(d) => format!(" {} {} — {} ", d.lastname, d.firstname, d.course),

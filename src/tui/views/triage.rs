@@ -5,12 +5,11 @@
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-use crossterm::event::KeyEvent;
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::model::time::ago;
 use crate::model::triage::{Group, NextStep, QueueEntry};
@@ -18,62 +17,30 @@ use crate::text;
 use crate::tui::action::{Action, Choice, PickFor};
 use crate::tui::command::Cmd;
 use crate::tui::keymap::Context;
-use crate::tui::list::{List, Row, Table};
-use crate::tui::pane::{Cx, Pane};
+use crate::tui::list::{self, List, Order, Row, Table};
+use crate::tui::pane::Cx;
+use crate::tui::sheet::{Sheet, sheet_parts};
 use crate::tui::ui::{CourseRef, Ui};
+use crate::tui::widgets::marks;
 use crate::tui::widgets::table::{self, Col};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum TriageSort {
-    #[default]
-    Urgency,
-    Learner,
-    Course,
-    Days,
-    Reminders,
-}
-
-impl TriageSort {
-    fn column(self) -> usize {
-        match self {
-            Self::Learner => 1,
-            Self::Course => 2,
-            Self::Days => 4,
-            Self::Reminders => 5,
-            Self::Urgency => 6,
-        }
-    }
-}
-
 impl Row for QueueEntry {
-    type Sort = TriageSort;
-    const SORTS: &'static [TriageSort] = &[
-        TriageSort::Urgency,
-        TriageSort::Learner,
-        TriageSort::Course,
-        TriageSort::Days,
-        TriageSort::Reminders,
+    /// Most urgent step first (within a step, those waiting longest first), then by learner,
+    /// course, days waited (most first) and reminders sent (most first).
+    const ORDERS: &'static [Order<QueueEntry>] = &[
+        Order { column: 6, cmp: |x, y| x.step.cmp(&y.step).then(y.days.cmp(&x.days)) },
+        Order { column: 1, cmp: |x, y| x.sort_key.cmp(&y.sort_key) },
+        Order { column: 2, cmp: |x, y| x.course.cmp(&y.course) },
+        Order { column: 4, cmp: |x, y| y.days.cmp(&x.days) },
+        Order { column: 5, cmp: |x, y| y.row.reminders_sent.cmp(&x.row.reminders_sent) },
     ];
 
-    fn id(&self) -> i64 {
-        self.row.enrolment_id
+    fn key(&self) -> (i64, &Utf32String) {
+        (self.row.enrolment_id, &self.haystack)
     }
 
-    fn haystack(&self) -> &Utf32String {
-        &self.haystack
-    }
-
-    fn compare(&self, y: &Self, by: TriageSort) -> Ordering {
-        let x = self;
-        let ord = match by {
-            // Most urgent step first; within a step, those waiting longest first.
-            TriageSort::Urgency => x.step.cmp(&y.step).then(y.days.cmp(&x.days)),
-            TriageSort::Learner => x.sort_key.cmp(&y.sort_key),
-            TriageSort::Course => x.course.cmp(&y.course),
-            TriageSort::Days => y.days.cmp(&x.days),
-            TriageSort::Reminders => y.row.reminders_sent.cmp(&x.row.reminders_sent),
-        };
-        ord.then_with(|| x.sort_key.cmp(&y.sort_key)).then(x.row.enrolment_id.cmp(&y.row.enrolment_id))
+    fn tie(&self, other: &Self) -> Ordering {
+        self.sort_key.cmp(&other.sort_key).then(self.row.enrolment_id.cmp(&other.row.enrolment_id))
     }
 }
 
@@ -180,15 +147,10 @@ impl TriageView {
     }
 }
 
-impl Pane for TriageView {
-    fn context(&self) -> Context {
-        if self.list.typing() { Context::Filter } else { Context::Triage }
-    }
+impl Sheet for TriageView {
+    sheet_parts!(QueueEntry, Context::Triage, 1);
 
-    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
-        if self.list.command(cmd) {
-            return Some(Action::Done);
-        }
+    fn act(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
         match cmd {
             Cmd::GroupFilter => {
                 self.group = match self.group {
@@ -229,28 +191,9 @@ impl Pane for TriageView {
         Some(Action::Done)
     }
 
-    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
-        self.list.input(key)
-    }
-
-    fn paste(&mut self, text: &str, _cx: &Cx) -> Action {
-        self.list.paste(text)
-    }
-
-    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
-        let ui = cx.ui;
-        let t = &ui.theme;
-        let loc = &ui.loc;
-        let area = area.intersection(f.area());
-        let show_filter = self.list.filter.is_active();
-        let [head, body, detail, filter_area] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(1),
-            Constraint::Length(self.list.filter_height()),
-        ])
-        .areas(area);
-
+    /// The counts of both groups, the filters in force and the marks.
+    fn head(&self, ui: &Ui) -> Line<'static> {
+        let (t, loc) = (&ui.theme, &ui.loc);
         let (platform, course) = self.counts();
         let mut spans = vec![
             Span::styled("○ ", t.danger),
@@ -269,32 +212,14 @@ impl Pane for TriageView {
             filters.push(loc.t(s.label_key()).to_string());
         }
         if !filters.is_empty() {
-            spans.push(Span::styled("  · ", t.muted));
-            spans.push(Span::styled(filters.join(" · "), t.accent));
+            spans.extend(list::note(filters.join(" · "), t.accent, ui));
         }
-        let marks = &self.list.marks;
-        if !marks.is_empty() {
-            spans.push(Span::styled("  · ", t.muted));
-            spans.push(Span::styled(loc.tn("tutoring.marked_count", marks.len() as i64), t.marked));
-        }
-        f.render_widget(Paragraph::new(Line::from(spans)), head);
-
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.border_focus)
-            .title(Span::styled(format!(" {} ", loc.t("triage.table_title")), t.title));
-        self.draw_table(f, body, block, ui);
-        self.draw_detail(f, detail, ui);
-        if show_filter {
-            self.list.filter.render(f, filter_area, t, loc);
-        }
+        spans.extend(self.list.marked_note(ui));
+        Line::from(spans)
     }
-}
 
-impl TriageView {
-    fn draw_table(&self, f: &mut Frame, body: Rect, block: Block<'_>, ui: &Ui) {
-        let t = &ui.theme;
-        let loc = &ui.loc;
+    fn table(&self, f: &mut Frame, body: Rect, ui: &Ui) {
+        let (t, loc) = (&ui.theme, &ui.loc);
         let wide = body.width >= 120;
         let mut cols = vec![
             Col::new("", Constraint::Length(3)),
@@ -311,19 +236,13 @@ impl TriageView {
         if wide {
             cols.push(Col::new(loc.t("triage.col_contact"), Constraint::Fill(2)));
         }
-        let nothing =
-            if self.list.rows().is_empty() { loc.t("triage.empty") } else { loc.t("triage.no_match") };
-        let sort = Some((self.list.sort.column(), self.list.desc));
-        let marks = &self.list.marks;
+        let nothing = self.list.nothing(loc.t("triage.empty"), loc.t("triage.no_match"));
+        let sort = self.list.sort_mark();
+        let marked_ids = &self.list.marks;
+        let block = list::frame(loc.t("triage.table_title"), ui);
         Table { block, cols: &cols, sort, nothing, focused: true }.render(f, body, ui, &self.list, |e, w| {
-            let marked = marks.contains(&e.row.enrolment_id);
-            let name_style = if marked {
-                t.marked
-            } else if e.row.suspended {
-                t.muted
-            } else {
-                t.base
-            };
+            let marked = marked_ids.contains(&e.row.enrolment_id);
+            let name_style = marks::name_style(marked, e.row.suspended, t);
             let (glyph, glyph_style) = match e.group {
                 Group::NeverPlatform => ("○", t.danger),
                 Group::NeverCourse => ("◐", t.warning),
@@ -348,7 +267,7 @@ impl TriageView {
                 NextStep::Wait | NextStep::Suspended => t.muted,
             };
             let mut cells = vec![
-                table::cell(if marked { "[x]" } else { "[ ]" }, if marked { t.marked } else { t.muted }),
+                marks::mark_box(marked, t),
                 table::cell(text::fit(&e.name, w[1]).into_owned(), name_style),
                 table::cell(text::fit(&e.course, w[2]).into_owned(), t.base),
                 table::cell(group, glyph_style),
@@ -371,7 +290,7 @@ impl TriageView {
     }
 
     /// The line under the table: how to reach the learner under the cursor, and the last note.
-    fn draw_detail(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn detail(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let (t, loc) = (&ui.theme, &ui.loc);
         let Some(e) = self.current() else { return };
         let none = loc.t("triage.no_contact");

@@ -4,7 +4,6 @@
 
 use std::cmp::Ordering;
 
-use crossterm::event::KeyEvent;
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -23,37 +22,13 @@ use crate::tui::action::Action;
 use crate::tui::command::Cmd;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Context;
-use crate::tui::list::{List, Row, Table};
-use crate::tui::pane::{Cx, Pane};
+use crate::tui::list::{self, List, Order, Row, Table, TextLine};
+use crate::tui::pane::{Cx, Pane, to_sub};
 use crate::tui::ui::CourseRef;
 use crate::tui::widgets::distribution::{self, Slice};
+use crate::tui::widgets::marks;
 use crate::tui::widgets::progress::bar;
 use crate::tui::widgets::table::{self, Col};
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LearnerSort {
-    #[default]
-    Name,
-    Status,
-    Progress,
-    Time,
-    LastAccess,
-    Certificate,
-}
-
-impl LearnerSort {
-    /// The column that shows the sort's ▲/▼ (the mark box is column 0).
-    fn column(self) -> usize {
-        match self {
-            Self::Name => 1,
-            Self::Status => 2,
-            Self::Progress => 3,
-            Self::Time => 4,
-            Self::LastAccess => 5,
-            Self::Certificate => 6,
-        }
-    }
-}
 
 /// A learner row with what the table needs precomputed once per load.
 #[derive(Clone, Debug)]
@@ -92,22 +67,19 @@ impl Learner {
 }
 
 impl Row for Learner {
-    type Sort = LearnerSort;
-    const SORTS: &'static [LearnerSort] = &[
-        LearnerSort::Name,
-        LearnerSort::Status,
-        LearnerSort::Progress,
-        LearnerSort::Time,
-        LearnerSort::LastAccess,
-        LearnerSort::Certificate,
+    /// By name, status, progress, time, last access, certificate (columns 1 to 6).
+    const ORDERS: &'static [Order<Learner>] = &[
+        Order { column: 1, cmp: |x, y| x.sort_key.cmp(&y.sort_key) },
+        Order { column: 2, cmp: |x, y| x.status.cmp(&y.status) },
+        Order { column: 3, cmp: |x, y| x.progress.cmp(&y.progress) },
+        Order { column: 4, cmp: |x, y| x.row.time_spent.cmp(&y.row.time_spent) },
+        // Ascending: never first, then the longest ago — the learners to chase.
+        Order { column: 5, cmp: |x, y| x.row.last_access.cmp(&y.row.last_access) },
+        Order { column: 6, cmp: |x, y| x.row.certificate_at.is_some().cmp(&y.row.certificate_at.is_some()) },
     ];
 
-    fn id(&self) -> i64 {
-        self.row.enrolment_id
-    }
-
-    fn haystack(&self) -> &Utf32String {
-        &self.haystack
+    fn key(&self) -> (i64, &Utf32String) {
+        (self.row.enrolment_id, &self.haystack)
     }
 
     fn prepare_search(&mut self) {
@@ -118,18 +90,8 @@ impl Row for Learner {
         }
     }
 
-    fn compare(&self, y: &Self, by: LearnerSort) -> Ordering {
-        let x = self;
-        let ord = match by {
-            LearnerSort::Name => x.sort_key.cmp(&y.sort_key),
-            LearnerSort::Status => x.status.cmp(&y.status),
-            LearnerSort::Progress => x.progress.cmp(&y.progress),
-            LearnerSort::Time => x.row.time_spent.cmp(&y.row.time_spent),
-            // Ascending: never first, then the longest ago — the learners to chase.
-            LearnerSort::LastAccess => x.row.last_access.cmp(&y.row.last_access),
-            LearnerSort::Certificate => x.row.certificate_at.is_some().cmp(&y.row.certificate_at.is_some()),
-        };
-        ord.then_with(|| x.sort_key.cmp(&y.sort_key))
+    fn tie(&self, other: &Self) -> Ordering {
+        self.sort_key.cmp(&other.sort_key)
     }
 }
 
@@ -247,24 +209,15 @@ impl TutoringView {
 
 impl Pane for TutoringView {
     fn context(&self) -> Context {
-        match &self.report {
-            Some(r) => r.context(),
-            None if self.list.typing() => Context::Filter,
-            None => Context::Tutoring,
-        }
+        self.report.as_ref().map_or(self.list.context(Context::Tutoring), Pane::context)
     }
 
     fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
-        if let Some(r) = &mut self.report {
-            if cmd != Cmd::Back {
-                return r.command(cmd, cx);
-            }
-            // Back on the learner the report was about (it may be another course's
-            // enrolment after [ or ]: then the cursor stays where it was).
-            let id = r.enrolment_id;
-            self.report = None;
-            self.list.select(id);
-            return Some(Action::Done);
+        // Esc on a report: back on the learner it was about (it may be another course's
+        // enrolment after [ or ]: then the cursor stays where it was).
+        let list = &mut self.list;
+        if let Some(answer) = to_sub(&mut self.report, cmd, cx, |r| _ = list.select(r.enrolment_id)) {
+            return answer;
         }
         if self.list.command(cmd) {
             return Some(Action::Done);
@@ -290,18 +243,12 @@ impl Pane for TutoringView {
         })
     }
 
-    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
-        self.list.input(key)
-    }
-
-    fn paste(&mut self, text: &str, _cx: &Cx) -> Action {
-        self.list.paste(text)
+    fn text_line(&mut self) -> Option<&mut dyn TextLine> {
+        Some(&mut self.list)
     }
 
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
-        let ui = cx.ui;
-        let t = &ui.theme;
-        let loc = &ui.loc;
+        let (ui, t, loc) = (cx.ui, &cx.ui.theme, &cx.ui.loc);
         let Some(course) = self.course.clone() else {
             let block = Block::default().borders(Borders::ALL).border_style(t.border);
             f.render_widget(
@@ -317,7 +264,6 @@ impl Pane for TutoringView {
             r.render(f, area, cx);
             return;
         }
-        let show_filter = self.list.filter.is_active();
         // Tall and coloured terminals get counter boxes and a donut; others a compact strip.
         let big = area.height >= 36 && area.width >= 100 && !t.mono;
         let [title_area, head, body, filter_area] = Layout::vertical([
@@ -332,7 +278,6 @@ impl Pane for TutoringView {
             None => loc.t("tutoring.kind_all").to_string(),
             Some(k) => loc.tf("tutoring.kind_only", &[("kind", &loc.t(k.label_key()))]),
         };
-        let marked = self.marked_count();
         let mut spans = vec![
             Span::styled(
                 text::fit(&course.fullname, (title_area.width as usize).saturating_sub(40)).into_owned(),
@@ -341,10 +286,7 @@ impl Pane for TutoringView {
             Span::styled("  · ", t.muted),
             Span::styled(kind_label, if self.kind.is_some() { t.accent } else { t.base }),
         ];
-        if marked > 0 {
-            spans.push(Span::styled("  · ", t.muted));
-            spans.push(Span::styled(loc.tn("tutoring.marked_count", marked as i64), t.marked));
-        }
+        spans.extend(self.list.marked_note(ui));
         f.render_widget(Paragraph::new(Line::from(spans)), title_area.intersection(f.area()));
 
         let c = self.counters();
@@ -411,10 +353,7 @@ impl Pane for TutoringView {
             distribution::render_bar(f, line2, &slices, ui);
         }
 
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.border_focus)
-            .title(Span::styled(format!(" {} ", loc.t("tutoring.table_title")), t.title));
+        let block = list::frame(loc.t("tutoring.table_title"), ui);
         let cols = [
             Col::new("", Constraint::Length(3)),
             Col::new(loc.t("tutoring.col_learner"), Constraint::Fill(1)),
@@ -424,20 +363,13 @@ impl Pane for TutoringView {
             Col::new(loc.t("tutoring.col_last_access"), Constraint::Length(11)),
             Col::new(loc.t("tutoring.col_certificate"), Constraint::Length(5)),
         ];
-        let nothing =
-            if self.list.rows().is_empty() { loc.t("tutoring.empty") } else { loc.t("tutoring.no_match") };
-        let marks = &self.list.marks;
+        let nothing = self.list.nothing(loc.t("tutoring.empty"), loc.t("tutoring.no_match"));
+        let marked_ids = &self.list.marks;
         let lessons_total = self.lessons_total;
-        let sort = Some((self.list.sort.column(), self.list.desc));
+        let sort = self.list.sort_mark();
         Table { block, cols: &cols, sort, nothing, focused: true }.render(f, body, ui, &self.list, |l, w| {
-            let marked = marks.contains(&l.row.enrolment_id);
-            let name_style = if marked {
-                t.marked
-            } else if l.row.suspended {
-                t.muted
-            } else {
-                t.base
-            };
+            let marked = marked_ids.contains(&l.row.enrolment_id);
+            let name_style = marks::name_style(marked, l.row.suspended, t);
             let status_style = match l.status {
                 EnrolmentStatus::NotStarted => t.warning,
                 EnrolmentStatus::InProgress => t.base,
@@ -470,7 +402,7 @@ impl Pane for TutoringView {
                 name = format!("{name} ({})", loc.t("tutoring.suspended"));
             }
             vec![
-                table::cell(if marked { "[x]" } else { "[ ]" }, if marked { t.marked } else { t.muted }),
+                marks::mark_box(marked, t),
                 table::cell(text::fit(&name, w[1]).into_owned(), name_style),
                 table::cell(loc.t(l.status.label_key()).to_string(), status_style),
                 table::right(progress_text, progress_style),
@@ -482,8 +414,6 @@ impl Pane for TutoringView {
                 ),
             ]
         });
-        if show_filter {
-            self.list.filter.render(f, filter_area, t, loc);
-        }
+        self.list.render_filter(f, filter_area, ui);
     }
 }

@@ -3,6 +3,12 @@
 
 use std::collections::HashSet;
 
+use ratatui::style::Style;
+use ratatui::widgets::Cell;
+
+use crate::tui::theme::Theme;
+use crate::tui::widgets::table;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Marks(HashSet<i64>);
 
@@ -57,6 +63,21 @@ impl Marks {
 impl Extend<i64> for Marks {
     fn extend<I: IntoIterator<Item = i64>>(&mut self, ids: I) {
         self.0.extend(ids);
+    }
+}
+
+/// The mark box of a row: `[x]` or `[ ]`.
+pub fn mark_box(marked: bool, t: &Theme) -> Cell<'static> {
+    table::cell(if marked { "[x]" } else { "[ ]" }, if marked { t.marked } else { t.muted })
+}
+
+/// A learner's name in a list: in the marked style when marked, muted when the account is
+/// suspended.
+pub fn name_style(marked: bool, suspended: bool, t: &Theme) -> Style {
+    match (marked, suspended) {
+        (true, _) => t.marked,
+        (false, true) => t.muted,
+        (false, false) => t.base,
     }
 }
 
