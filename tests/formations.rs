@@ -10,6 +10,7 @@ use tutorat::locale::Lang;
 use tutorat::store::Store;
 use tutorat::store::demo;
 use tutorat::tui::app::{App, Tab};
+use tutorat::tui::command::Cmd;
 use tutorat::tui::views::course::Section;
 use tutorat::tui::views::formations::Panel;
 
@@ -121,53 +122,56 @@ fn shown(app: &App) -> Vec<String> {
 async fn filter_sort_open_back_keep_state() {
     let (db, mut app) = demo_app(Lang::Fr).await;
     // Fuzzy, accent- and case-insensitive.
-    ui::keys(&mut app, "/avant vente");
+    ui::cmd(&mut app, Cmd::Filter);
+    ui::type_text(&mut app, "avant vente");
     assert_eq!(shown(&app), ["C01"]);
     insta::assert_snapshot!("list_filtered_80x24", ui::draw(&mut app, 80, 24).backend());
     insta::assert_snapshot!("list_filtered_160x48", ui::draw(&mut app, 160, 48).backend());
     ui::press(&mut app, KeyCode::Backspace);
     ui::press(&mut app, KeyCode::Backspace);
-    ui::keys(&mut app, "TE");
+    ui::type_text(&mut app, "TE");
     assert_eq!(shown(&app), ["C01"], "upper case matches too");
-    ui::press(&mut app, KeyCode::Esc);
+    ui::cmd(&mut app, Cmd::Back);
     assert_eq!(shown(&app).len(), 8, "Esc clears the filter");
-    ui::keys(&mut app, "/zzz");
+    ui::cmd(&mut app, Cmd::Filter);
+    ui::type_text(&mut app, "zzz");
     assert!(shown(&app).is_empty());
     insta::assert_snapshot!("list_no_match_80x24", ui::draw(&mut app, 80, 24).backend());
-    ui::press(&mut app, KeyCode::Esc);
+    ui::cmd(&mut app, Cmd::Back);
 
     // Sort: s cycles columns, S reverses; the cursor stays on the same course.
-    ui::keys(&mut app, "jj");
+    ui::cmd_n(&mut app, Cmd::Down, 2);
     let here = app.formations.current().unwrap().summary.shortname.clone();
-    ui::keys(&mut app, "ss"); // audience, then learners
+    ui::cmd_n(&mut app, Cmd::SortNext, 2); // audience, then learners
     let learners: Vec<i64> = app.formations.list.visible().map(|r| r.summary.learners).collect();
     assert!(learners.windows(2).all(|w| w[0] <= w[1]), "{learners:?}");
     assert_eq!(app.formations.current().unwrap().summary.shortname, here);
-    ui::keys(&mut app, "S");
+    ui::cmd(&mut app, Cmd::SortReverse);
     let learners: Vec<i64> = app.formations.list.visible().map(|r| r.summary.learners).collect();
     assert!(learners.windows(2).all(|w| w[0] >= w[1]), "{learners:?}");
     assert_eq!(shown(&app)[0], "SPOC-MOODLE", "80 learners first");
 
     // Filter then open the detail and come back: filter, sort and selection kept.
-    ui::keys(&mut app, "/cours");
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Filter);
+    ui::type_text(&mut app, "cours");
+    ui::cmd(&mut app, Cmd::Accept);
     assert!(!app.formations.list.filter.editing);
     let before = shown(&app);
-    ui::keys(&mut app, "j");
+    ui::cmd(&mut app, Cmd::Down);
     let picked = app.formations.current().unwrap().summary.shortname.clone();
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
     assert!(app.formations.detail.is_some());
     ui::settle(&mut app, &db.store).await;
-    ui::press(&mut app, KeyCode::Esc);
+    ui::cmd(&mut app, Cmd::Back);
     assert!(app.formations.detail.is_none());
     assert_eq!(shown(&app), before);
     assert_eq!(app.formations.current().unwrap().summary.shortname, picked);
     assert_eq!(app.formations.list.filter.value(), "cours");
 
     // ... and across tab switches.
-    ui::keys(&mut app, "2");
+    ui::cmd(&mut app, Cmd::GoTab(1));
     assert_eq!(app.tab, Tab::Tutoring);
-    ui::keys(&mut app, "1");
+    ui::cmd(&mut app, Cmd::GoTab(0));
     assert_eq!(shown(&app), before);
     assert_eq!(app.formations.current().unwrap().summary.shortname, picked);
 }
