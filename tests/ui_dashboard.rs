@@ -151,3 +151,89 @@ async fn no_color_draws_without_colours() {
     // The selected row still stands out.
     assert!(buf.content().iter().any(|c| c.modifier.contains(Modifier::REVERSED)));
 }
+
+/// A terminal fed what the dashboard's backend writes (`vt100` keeps what it shows).
+struct Screen {
+    term: ratatui::Terminal<tutorat::tui::scroll::ScrollBackend<Wire>>,
+    wire: Wire,
+    vt: vt100::Parser,
+}
+
+#[derive(Clone, Default)]
+struct Wire(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Wire {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Screen {
+    /// `regions`: `[display] scroll_regions` auto (true) or off.
+    fn new(regions: bool) -> Screen {
+        let wire = Wire::default();
+        let size = ratatui::layout::Size::new(100, 30);
+        let backend =
+            tutorat::tui::scroll::ScrollBackend::with_size(wire.clone(), size).with_scroll_regions(regions);
+        Screen {
+            term: ratatui::Terminal::new(backend).unwrap(),
+            wire,
+            vt: vt100::Parser::new(30.try_into().unwrap(), 100.try_into().unwrap(), 0),
+        }
+    }
+
+    fn frame(&mut self, app: &mut tutorat::tui::app::App) -> String {
+        tutorat::tui::draw(&mut self.term, app).unwrap();
+        let bytes = std::mem::take(&mut *self.wire.0.borrow_mut());
+        self.vt.process(&bytes);
+        self.vt.screen().contents()
+    }
+}
+
+/// `[display] scroll_regions = "off"` shows the very same dashboard as `auto`, frame after
+/// frame, while the learner table scrolls both ways and a dialog opens over it (that each
+/// backend shows exactly what ratatui drew is `tests/scroll_regions.rs`'s).
+#[tokio::test]
+async fn scroll_regions_on_and_off_show_the_same_dashboard() {
+    use tutorat::tui::command::Cmd;
+    let db = demo_db().await;
+    let mut app = ui::app_for(&db.store, "mlefevre", Lang::Fr, LABEL).await;
+    ui::cmd(&mut app, Cmd::Down);
+    ui::cmd(&mut app, Cmd::OpenTutoring);
+    ui::settle(&mut app, &db.store).await;
+    let (mut on, mut off) = (Screen::new(true), Screen::new(false));
+    let steps = [Cmd::Down; 30].into_iter().chain([Cmd::Help, Cmd::Back, Cmd::Bottom]).chain([Cmd::Up; 30]);
+    for (i, step) in std::iter::once(None).chain(steps.map(Some)).enumerate() {
+        if let Some(c) = step {
+            ui::cmd(&mut app, c);
+        }
+        let (a, b) = (on.frame(&mut app), off.frame(&mut app));
+        assert_eq!(a, b, "frame {i} after {step:?}");
+        // Colours and attributes too, cell by cell.
+        let (x, y) = (on.vt.screen(), off.vt.screen());
+        for row in 0..30 {
+            for col in 0..100 {
+                let cell = |s: &vt100::Screen| {
+                    let c = s.cell(row, col).unwrap();
+                    let text =
+                        if c.contents().is_empty() { " ".to_string() } else { c.contents().to_string() };
+                    (
+                        text,
+                        c.fgcolor(),
+                        c.bgcolor(),
+                        c.bold(),
+                        c.dim(),
+                        c.italic(),
+                        c.underline(),
+                        c.inverse(),
+                    )
+                };
+                assert_eq!(cell(x), cell(y), "frame {i}, cell ({col}, {row})");
+            }
+        }
+    }
+}
