@@ -27,10 +27,11 @@ use tutorat::store::people::Scope;
 use tutorat::store::{ConnectOptions, DbTarget, Pool, Store};
 use tutorat::tui::action::Action;
 use tutorat::tui::app::App;
+use tutorat::tui::effect::{Effect, FormationsData, Loaded};
 use tutorat::tui::scroll::ScrollBackend;
-use tutorat::tui::tasks::{self, FormationsData, Loaded};
+use tutorat::tui::tasks;
 use tutorat::tui::theme::Theme;
-use tutorat::tui::views::{CourseRef, Ui};
+use tutorat::tui::ui::{CourseRef, Ui};
 
 const W: u16 = 160;
 const H: u16 = 48;
@@ -115,7 +116,7 @@ fn fx() -> &'static Fx {
         let (store, scope, formations, big, heavy) = rt.block_on(async {
             let store = Store::connect(&DbTarget::Sqlite(path), &ConnectOptions::default()).await.unwrap();
             let scope = store.scope_for(BENCH_TUTOR).await.unwrap();
-            let formations = match tasks::run(&store, &scope, tasks::Effect::LoadFormations).await {
+            let formations = match tasks::run(&store, &scope, Effect::LoadFormations).await {
                 Loaded::Formations(Ok(f)) => f,
                 other => panic!("formations: {other:?}"),
             };
@@ -161,7 +162,7 @@ fn centre_app() -> App {
     let mut app = started_app();
     app.open_course(fx().big.clone());
     settle(&mut app);
-    assert!(!app.tutoring.learners.is_empty(), "the big course is open");
+    assert!(!app.tutoring.list.rows().is_empty(), "the big course is open");
     app
 }
 
@@ -210,7 +211,7 @@ fn cursor_move_scrolling(b: Bencher) {
     let mut app = centre_app();
     let mut term = test_terminal(&mut app);
     b.bench_local(|| {
-        if app.tutoring.cursor.pos + 1 >= app.tutoring.index.len() {
+        if app.tutoring.list.cursor.pos + 1 >= app.tutoring.list.index().len() {
             key(&mut app, KeyCode::Char('g'));
         }
         key(&mut app, KeyCode::Char('j'));
@@ -239,12 +240,7 @@ fn filter_keystroke(b: Bencher) {
 #[divan::bench(sample_count = 60)]
 fn open_report(b: Bencher) {
     let mut app = centre_app();
-    let pos = app
-        .tutoring
-        .index
-        .iter()
-        .position(|i| app.tutoring.learners[*i as usize].row.enrolment_id == fx().heavy);
-    app.tutoring.cursor.pos = pos.expect("the heavy learner is listed");
+    assert!(app.tutoring.list.select(fx().heavy), "the heavy learner is listed");
     let mut term = test_terminal(&mut app);
     b.bench_local(|| {
         key(&mut app, KeyCode::Enter);
@@ -287,14 +283,14 @@ fn load_triage(b: Bencher) {
     .bench_local_values(|mut app| {
         let loaded = f.rt.block_on(tasks::run(&f.store, &f.scope, triage_effect()));
         app.update(Action::Loaded(loaded));
-        assert!(app.triage.entries.len() > 10_000, "the whole queue is loaded");
+        assert!(app.triage.list.rows().len() > 10_000, "the whole queue is loaded");
         term.draw(|fr| app.render(fr)).unwrap();
         app
     });
 }
 
-fn triage_effect() -> tasks::Effect {
-    tasks::Effect::LoadTriage { now: EPOCH, rules: Default::default() }
+fn triage_effect() -> Effect {
+    Effect::LoadTriage { now: EPOCH, rules: Default::default() }
 }
 
 /// Start of the dashboard: the Formations query (300 courses, 150,000 enrolments) + frame.
@@ -319,7 +315,7 @@ fn cursor_move_scrolling_sent(b: Bencher) {
     let mut term = Terminal::new(ScrollBackend::with_size(std::io::sink(), Size::new(W, H))).unwrap();
     tutorat::tui::draw(&mut term, &mut app).unwrap();
     b.bench_local(|| {
-        if app.tutoring.cursor.pos + 1 >= app.tutoring.index.len() {
+        if app.tutoring.list.cursor.pos + 1 >= app.tutoring.list.index().len() {
             key(&mut app, KeyCode::Char('g'));
         }
         key(&mut app, KeyCode::Char('j'));
@@ -467,7 +463,7 @@ fn main() {
     if let Some(kib) = rss_kib() {
         println!(
             "process RSS with the {}-learner course open: {:.1} MiB",
-            app.tutoring.learners.len(),
+            app.tutoring.list.rows().len(),
             kib as f64 / 1024.0
         );
     }

@@ -64,11 +64,35 @@ pub struct DisplayConfig {
     pub theme: ThemeName,
     /// `auto` (the machine's zone) or an IANA name such as `Europe/Paris`.
     pub timezone: String,
+    /// Scroll regions of the terminal when a table scrolls: `auto` (used) or `off`.
+    pub scroll_regions: ScrollRegions,
 }
 
 impl Default for DisplayConfig {
     fn default() -> Self {
-        DisplayConfig { locale: "auto".into(), theme: ThemeName::Auto, timezone: "auto".into() }
+        DisplayConfig {
+            locale: "auto".into(),
+            theme: ThemeName::Auto,
+            timezone: "auto".into(),
+            scroll_regions: ScrollRegions::Auto,
+        }
+    }
+}
+
+/// `[display] scroll_regions`: a scrolling table moves its rows with the terminal's scroll
+/// margins (a fraction of the bytes of a repaint), unless a terminal or multiplexer that
+/// mishandles them asks for `off`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScrollRegions {
+    #[default]
+    Auto,
+    Off,
+}
+
+impl ScrollRegions {
+    pub fn enabled(self) -> bool {
+        self == ScrollRegions::Auto
     }
 }
 

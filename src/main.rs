@@ -14,7 +14,8 @@ use tutorat::store::StoreError;
 use tutorat::tui::app::App;
 use tutorat::tui::frame::Level;
 use tutorat::tui::remind_tasks::TaskCtx;
-use tutorat::tui::views::Ui;
+use tutorat::tui::theme::Theme;
+use tutorat::tui::ui::Ui;
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -132,7 +133,8 @@ async fn run_command(
             }
             tutorat::tui::terminal::install_hooks();
             let (reminders, transport, problem) = start::reminders_for(&p);
-            let ui = Ui { loc: Locale::new(p.lang), theme: p.theme, tz: p.tz, now };
+            let theme = Theme::new(p.config.display.theme, p.no_color);
+            let ui = Ui { loc: Locale::new(p.lang), theme, tz: p.tz, now };
             let mut app = App::new(ui, p.scope, p.target.label());
             app.set_triage_rules(p.config.triage.rules());
             if let (Some(n), None) = (p.notice, &app.status) {
@@ -140,7 +142,8 @@ async fn run_command(
             }
             app.start_reminders(reminders.clone(), problem.clone());
             let ctx = TaskCtx::new(p.store, app.scope.clone(), reminders, transport, problem);
-            tutorat::tui::run(app, ctx).await.map(|()| 0)
+            let scroll_regions = p.config.display.scroll_regions;
+            tutorat::tui::run(app, ctx, scroll_regions).await.map(|()| 0)
         }
     }
 }

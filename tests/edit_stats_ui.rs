@@ -12,6 +12,7 @@ use tutorat::model::stats::{Field, Invalid};
 use tutorat::store::progress::StatsEdit;
 use tutorat::store::{ConnectOptions, Store};
 use tutorat::tui::app::{App, Layer};
+use tutorat::tui::command::Cmd;
 use tutorat::tui::dialogs::edit_stats::{EditStats, Focus, Phase};
 use tutorat::tui::frame::Level;
 use tutorat::with_pool;
@@ -24,7 +25,7 @@ async fn on_report(lang: Lang) -> (support::TestDb, F, App) {
     let c = app.formations.course_ref(f.course).unwrap();
     app.open_course(c);
     ui::settle(&mut app, &db.store).await;
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
     ui::settle(&mut app, &db.store).await;
     let r = app.tutoring.report.as_ref().expect("report open");
     assert_eq!(r.current_lesson().unwrap().lesson_id, f.quiz);
@@ -43,7 +44,7 @@ fn has_editor(app: &App) -> bool {
 }
 
 async fn open_editor(app: &mut App, db: &support::TestDb) {
-    ui::keys(app, "e");
+    ui::cmd(app, Cmd::Edit);
     ui::settle(app, &db.store).await;
     assert!(has_editor(app), "e opens the editor");
 }
@@ -54,10 +55,9 @@ fn backspaces(app: &mut App, n: usize) {
     }
 }
 
+/// The next field, `n` times.
 fn tabs(app: &mut App, n: usize) {
-    for _ in 0..n {
-        ui::press(app, KeyCode::Tab);
-    }
+    ui::cmd_n(app, Cmd::FocusNext, n);
 }
 
 async fn audit_count(store: &Store) -> i64 {
@@ -72,20 +72,20 @@ async fn edit_save_and_everything_follows() {
     insta::assert_snapshot!("editor_clean_160x48", ui::draw(&mut app, 160, 48).backend());
 
     // Status: Failed → Passed (← on the choice); tick "clear attempts"; score 50 → 87,5.
-    ui::press(&mut app, KeyCode::Left);
+    ui::cmd(&mut app, Cmd::Left);
     assert_eq!(dialog(&app).status, LessonStatus::Passed);
     tabs(&mut app, 1);
-    ui::keys(&mut app, " ");
+    ui::cmd(&mut app, Cmd::Mark);
     assert!(dialog(&app).clear_attempts);
     tabs(&mut app, 2);
     assert_eq!(dialog(&app).focus, Focus::Score);
     backspaces(&mut app, 2);
-    ui::keys(&mut app, "87,5");
+    ui::type_text(&mut app, "87,5");
     assert!(dialog(&app).errors.is_empty(), "{:?}", dialog(&app).errors);
     // To Valider (time, location, suspend data, button) and save.
     tabs(&mut app, 4);
     assert_eq!(dialog(&app).focus, Focus::Validate);
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
     assert_eq!(dialog(&app).phase, Phase::Saving);
     ui::settle(&mut app, &db.store).await;
 
@@ -98,7 +98,7 @@ async fn edit_save_and_everything_follows() {
     let quiz = r.lessons.iter().find(|l| l.lesson_id == f.quiz).unwrap();
     assert_eq!((quiz.status, quiz.score, quiz.attempts), (Some(LessonStatus::Passed), Some(87.5), Some(0)));
     assert_eq!(r.changes.len(), 4, "status, attempts, score, cleared attempts");
-    let learner = app.tutoring.learners.iter().find(|l| l.row.enrolment_id == f.enrolment).unwrap();
+    let learner = app.tutoring.list.rows().iter().find(|l| l.row.enrolment_id == f.enrolment).unwrap();
     assert_eq!(learner.progress, Some(50), "1 lesson of 2 done");
     let scope = db.store.scope_for("tutor").await.unwrap();
     let rec = db.store.lesson_stats(&scope, f.enrolment, f.quiz).await.unwrap();
@@ -107,14 +107,12 @@ async fn edit_save_and_everything_follows() {
     assert_eq!(rec.stats.status_at, Some(1_700_100_000));
 
     // The change history, then u (asks first) undoes it.
-    ui::press(&mut app, KeyCode::Tab);
-    ui::press(&mut app, KeyCode::Tab);
-    ui::press(&mut app, KeyCode::Tab);
+    ui::cmd_n(&mut app, Cmd::FocusNext, 3);
     insta::assert_snapshot!("report_changes_80x24", ui::draw(&mut app, 80, 24).backend());
-    ui::keys(&mut app, "u");
+    ui::cmd(&mut app, Cmd::Undo);
     assert!(matches!(app.layers.last(), Some(Layer::Confirm(_))));
     insta::assert_snapshot!("undo_confirm_80x24", ui::draw(&mut app, 80, 24).backend());
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Yes);
     ui::settle(&mut app, &db.store).await;
     assert_eq!(app.status.as_ref().unwrap().level, Level::Success, "{:?}", app.status);
     let rec = db.store.lesson_stats(&scope, f.enrolment, f.quiz).await.unwrap();
@@ -122,7 +120,7 @@ async fn edit_save_and_everything_follows() {
         (rec.stats.status, rec.stats.score, rec.stats.attempts),
         (LessonStatus::Failed, Some(50.0), 3)
     );
-    let learner = app.tutoring.learners.iter().find(|l| l.row.enrolment_id == f.enrolment).unwrap();
+    let learner = app.tutoring.list.rows().iter().find(|l| l.row.enrolment_id == f.enrolment).unwrap();
     assert_eq!(learner.progress, Some(0));
 }
 
@@ -132,13 +130,13 @@ async fn invalid_fields_say_why_in_place_and_nothing_is_saved() {
     open_editor(&mut app, &db).await;
     tabs(&mut app, 2); // date
     backspaces(&mut app, 20);
-    ui::keys(&mut app, "31/02/2024 10:00");
+    ui::type_text(&mut app, "31/02/2024 10:00");
     tabs(&mut app, 1); // score
     backspaces(&mut app, 5);
-    ui::keys(&mut app, "100,01");
+    ui::type_text(&mut app, "100,01");
     tabs(&mut app, 1); // time
     backspaces(&mut app, 8);
-    ui::keys(&mut app, "12:60:00");
+    ui::type_text(&mut app, "12:60:00");
     tabs(&mut app, 1); // location: pasted text with an escape sequence
     app.update(tutorat::tui::action::Action::Paste("p\u{1b}[31m2".into()));
     tabs(&mut app, 1); // suspend data: a 1 MB paste
@@ -156,7 +154,7 @@ async fn invalid_fields_say_why_in_place_and_nothing_is_saved() {
     // Valider is refused: no save is asked for, the first bad field gets the focus.
     tabs(&mut app, 1);
     assert_eq!(dialog(&app).focus, Focus::Validate);
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
     assert!(app.take_effects().is_empty(), "nothing reaches the database");
     assert!(dialog(&app).refused);
     assert_eq!(dialog(&app).focus, Focus::Date);
@@ -174,16 +172,16 @@ async fn esc_asks_before_losing_changes() {
     let (db, _f, mut app) = on_report(Lang::En).await;
     open_editor(&mut app, &db).await;
     // Untouched: Esc just closes.
-    ui::press(&mut app, KeyCode::Esc);
+    ui::cmd(&mut app, Cmd::Back);
     assert!(!has_editor(&app));
     open_editor(&mut app, &db).await;
-    ui::keys(&mut app, " ");
-    ui::press(&mut app, KeyCode::Esc);
+    ui::cmd(&mut app, Cmd::Mark);
+    ui::cmd(&mut app, Cmd::Back);
     assert!(matches!(app.layers.last(), Some(Layer::Confirm(_))));
     // n: back to the dialog with the change kept.
     ui::keys(&mut app, "n");
     assert_eq!(dialog(&app).status, LessonStatus::NotAttempted);
-    ui::press(&mut app, KeyCode::Esc);
+    ui::cmd(&mut app, Cmd::Back);
     ui::keys(&mut app, "y");
     assert!(!has_editor(&app));
     assert!(app.take_effects().is_empty());
@@ -212,9 +210,9 @@ async fn a_save_by_another_tutor_meanwhile_shows_both_and_overwrite_asks() {
 
     tabs(&mut app, 3);
     backspaces(&mut app, 2);
-    ui::keys(&mut app, "95");
+    ui::type_text(&mut app, "95");
     tabs(&mut app, 4);
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
     ui::settle(&mut app, &db.store).await;
     assert!(matches!(dialog(&app).phase, Phase::Conflict(_)));
     insta::assert_snapshot!("editor_conflict_80x24", ui::draw(&mut app, 80, 24).backend());
@@ -222,14 +220,14 @@ async fn a_save_by_another_tutor_meanwhile_shows_both_and_overwrite_asks() {
     let scope = db.store.scope_for("tutor").await.unwrap();
     assert_eq!(db.store.lesson_stats(&scope, f.enrolment, f.quiz).await.unwrap().stats.score, Some(70.0));
 
-    // o asks first; n keeps the conflict view.
-    ui::keys(&mut app, "o");
+    // Overwrite asks first; no keeps the conflict view.
+    ui::cmd(&mut app, Cmd::Overwrite);
     assert!(matches!(app.layers.last(), Some(Layer::Confirm(_))));
-    ui::keys(&mut app, "n");
+    ui::cmd(&mut app, Cmd::No);
     assert!(matches!(dialog(&app).phase, Phase::Conflict(_)));
     // Confirmed: saved on their version, with my values.
-    ui::keys(&mut app, "o");
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Overwrite);
+    ui::cmd(&mut app, Cmd::Yes);
     ui::settle(&mut app, &db.store).await;
     assert!(!has_editor(&app));
     let rec = db.store.lesson_stats(&scope, f.enrolment, f.quiz).await.unwrap();

@@ -10,8 +10,9 @@ use tutorat::locale::Lang;
 use tutorat::store::Store;
 use tutorat::store::demo;
 use tutorat::tui::app::{App, Tab};
+use tutorat::tui::command::Cmd;
 use tutorat::tui::views::course::Section;
-use tutorat::tui::views::formations::Pane;
+use tutorat::tui::views::formations::Panel;
 
 /// A course whose figures are easy to compute by hand:
 /// 3 lessons (quiz, mission, observation); 4 learners:
@@ -114,62 +115,63 @@ async fn demo_app(lang: Lang) -> (support::TestDb, App) {
 }
 
 fn shown(app: &App) -> Vec<String> {
-    app.formations.visible.iter().map(|i| app.formations.courses[*i].summary.shortname.clone()).collect()
+    app.formations.list.visible().map(|r| r.summary.shortname.clone()).collect()
 }
 
 #[tokio::test]
 async fn filter_sort_open_back_keep_state() {
     let (db, mut app) = demo_app(Lang::Fr).await;
     // Fuzzy, accent- and case-insensitive.
-    ui::keys(&mut app, "/avant vente");
+    ui::cmd(&mut app, Cmd::Filter);
+    ui::type_text(&mut app, "avant vente");
     assert_eq!(shown(&app), ["C01"]);
     insta::assert_snapshot!("list_filtered_80x24", ui::draw(&mut app, 80, 24).backend());
     insta::assert_snapshot!("list_filtered_160x48", ui::draw(&mut app, 160, 48).backend());
     ui::press(&mut app, KeyCode::Backspace);
     ui::press(&mut app, KeyCode::Backspace);
-    ui::keys(&mut app, "TE");
+    ui::type_text(&mut app, "TE");
     assert_eq!(shown(&app), ["C01"], "upper case matches too");
-    ui::press(&mut app, KeyCode::Esc);
+    ui::cmd(&mut app, Cmd::Back);
     assert_eq!(shown(&app).len(), 8, "Esc clears the filter");
-    ui::keys(&mut app, "/zzz");
+    ui::cmd(&mut app, Cmd::Filter);
+    ui::type_text(&mut app, "zzz");
     assert!(shown(&app).is_empty());
     insta::assert_snapshot!("list_no_match_80x24", ui::draw(&mut app, 80, 24).backend());
-    ui::press(&mut app, KeyCode::Esc);
+    ui::cmd(&mut app, Cmd::Back);
 
     // Sort: s cycles columns, S reverses; the cursor stays on the same course.
-    ui::keys(&mut app, "jj");
+    ui::cmd_n(&mut app, Cmd::Down, 2);
     let here = app.formations.current().unwrap().summary.shortname.clone();
-    ui::keys(&mut app, "ss"); // audience, then learners
-    let learners: Vec<i64> =
-        app.formations.visible.iter().map(|i| app.formations.courses[*i].summary.learners).collect();
+    ui::cmd_n(&mut app, Cmd::SortNext, 2); // audience, then learners
+    let learners: Vec<i64> = app.formations.list.visible().map(|r| r.summary.learners).collect();
     assert!(learners.windows(2).all(|w| w[0] <= w[1]), "{learners:?}");
     assert_eq!(app.formations.current().unwrap().summary.shortname, here);
-    ui::keys(&mut app, "S");
-    let learners: Vec<i64> =
-        app.formations.visible.iter().map(|i| app.formations.courses[*i].summary.learners).collect();
+    ui::cmd(&mut app, Cmd::SortReverse);
+    let learners: Vec<i64> = app.formations.list.visible().map(|r| r.summary.learners).collect();
     assert!(learners.windows(2).all(|w| w[0] >= w[1]), "{learners:?}");
     assert_eq!(shown(&app)[0], "SPOC-MOODLE", "80 learners first");
 
     // Filter then open the detail and come back: filter, sort and selection kept.
-    ui::keys(&mut app, "/cours");
-    ui::press(&mut app, KeyCode::Enter);
-    assert!(!app.formations.filter.editing);
+    ui::cmd(&mut app, Cmd::Filter);
+    ui::type_text(&mut app, "cours");
+    ui::cmd(&mut app, Cmd::Accept);
+    assert!(!app.formations.list.filter.editing);
     let before = shown(&app);
-    ui::keys(&mut app, "j");
+    ui::cmd(&mut app, Cmd::Down);
     let picked = app.formations.current().unwrap().summary.shortname.clone();
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
     assert!(app.formations.detail.is_some());
     ui::settle(&mut app, &db.store).await;
-    ui::press(&mut app, KeyCode::Esc);
+    ui::cmd(&mut app, Cmd::Back);
     assert!(app.formations.detail.is_none());
     assert_eq!(shown(&app), before);
     assert_eq!(app.formations.current().unwrap().summary.shortname, picked);
-    assert_eq!(app.formations.filter.value(), "cours");
+    assert_eq!(app.formations.list.filter.value(), "cours");
 
     // ... and across tab switches.
-    ui::keys(&mut app, "2");
+    ui::cmd(&mut app, Cmd::GoTab(1));
     assert_eq!(app.tab, Tab::Tutoring);
-    ui::keys(&mut app, "1");
+    ui::cmd(&mut app, Cmd::GoTab(0));
     assert_eq!(shown(&app), before);
     assert_eq!(app.formations.current().unwrap().summary.shortname, picked);
 }
@@ -177,9 +179,9 @@ async fn filter_sort_open_back_keep_state() {
 #[tokio::test]
 async fn tree_selects_subtrees_and_panes_switch() {
     let (_db, mut app) = demo_app(Lang::Fr).await;
-    assert_eq!(app.formations.focus, Pane::List);
+    assert_eq!(app.formations.focus, Panel::List);
     ui::press(&mut app, KeyCode::Tab);
-    assert_eq!(app.formations.focus, Pane::Tree);
+    assert_eq!(app.formations.focus, Panel::Tree);
     ui::keys(&mut app, "j"); // Commercial
     assert_eq!(shown(&app).len(), 5);
     ui::keys(&mut app, "l"); // expand Commercial
@@ -193,9 +195,9 @@ async fn tree_selects_subtrees_and_panes_switch() {
     ui::keys(&mut app, "h"); // back to its parent... (key_left on a leaf selects the parent)
     ui::keys(&mut app, "l"); // open or go to list
     ui::keys(&mut app, "l");
-    assert_eq!(app.formations.focus, Pane::List);
+    assert_eq!(app.formations.focus, Panel::List);
     ui::keys(&mut app, "h");
-    assert_eq!(app.formations.focus, Pane::Tree);
+    assert_eq!(app.formations.focus, Panel::Tree);
     // Enter on a node toggles it.
     ui::keys(&mut app, "g");
     ui::press(&mut app, KeyCode::Enter);
@@ -250,7 +252,7 @@ async fn detail_sections_and_jump_to_tutoring() {
     assert_eq!(app.tab, Tab::Tutoring);
     ui::settle(&mut app, &db.store).await;
     assert_eq!(app.tutoring.course.as_ref().unwrap().shortname, "C01");
-    assert_eq!(app.tutoring.learners.len(), 40);
+    assert_eq!(app.tutoring.list.rows().len(), 40);
     // Back in tab 1 the detail is still open where it was.
     ui::keys(&mut app, "1");
     assert_eq!(app.formations.detail.as_ref().unwrap().section, Section::Reviews);
@@ -270,12 +272,7 @@ async fn course_without_lessons_or_reviews() {
     let db = support::sqlite().await;
     let s = small(&db.store).await;
     let mut app = ui::app_for(&db.store, "tutor", Lang::Fr, "sqlite:small.sqlite").await;
-    let pos = app
-        .formations
-        .visible
-        .iter()
-        .position(|i| app.formations.courses[*i].summary.id == s.empty_course)
-        .unwrap();
+    let pos = app.formations.list.visible().position(|c| c.summary.id == s.empty_course).unwrap();
     for _ in 0..pos {
         ui::keys(&mut app, "j");
     }

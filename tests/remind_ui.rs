@@ -14,6 +14,7 @@ use tutorat::model::triage::NextStep;
 use tutorat::reminders::Status;
 use tutorat::tui::action::Action;
 use tutorat::tui::app::{App, Layer, Tab};
+use tutorat::tui::command::Cmd;
 use tutorat::tui::dialogs::remind::{RFocus, RemindDialog};
 use tutorat::tui::frame::Level;
 use tutorat::tui::remind_tasks::TaskCtx;
@@ -56,13 +57,13 @@ fn focus(app: &mut App, target: RFocus) {
         if dialog(app).focus == target {
             return;
         }
-        ui::press(app, KeyCode::BackTab);
+        ui::cmd(app, Cmd::FocusPrev);
     }
     panic!("cannot reach {target:?}");
 }
 
 fn shown(app: &App) -> Vec<String> {
-    app.triage.index.iter().map(|i| app.triage.entries[*i as usize].row.lastname.clone()).collect()
+    app.triage.list.visible().map(|r| r.row.lastname.clone()).collect()
 }
 
 #[tokio::test]
@@ -71,11 +72,12 @@ async fn triage_mark_three_remind_they_wait_and_the_relances_tab_has_them() {
     // The start resumed the reminder a previous session left queued.
     assert_eq!(sink.count(), 1, "queued reminder resumed at start");
 
-    ui::keys(&mut app, "3");
+    ui::cmd(&mut app, Cmd::GoTab(2));
     assert_eq!(shown(&app)[..4], ["reminded_twice_5d", "reminded_4d", "never_course", "never_platform"]);
-    ui::keys(&mut app, "j   ");
-    assert_eq!(app.triage.marks.len(), 3);
-    ui::keys(&mut app, "r");
+    ui::cmd(&mut app, Cmd::Down);
+    ui::cmd_n(&mut app, Cmd::Mark, 3);
+    assert_eq!(app.triage.list.marks.len(), 3);
+    ui::cmd(&mut app, Cmd::Remind);
     ui::settle_ctx(&mut app, &ctx).await;
     let plan = dialog(&app).plan.clone().expect("planned");
     assert_eq!(plan.send.len(), 3);
@@ -87,10 +89,10 @@ async fn triage_mark_three_remind_they_wait_and_the_relances_tab_has_them() {
 
     // Send asks first; then the messages are queued and sent in the background.
     assert_eq!(dialog(&app).focus, RFocus::Send);
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
     assert!(matches!(app.layers.last(), Some(Layer::Confirm(_))));
     assert_eq!(sink.count(), 1, "nothing leaves before the confirmation");
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Yes);
     ui::settle_ctx(&mut app, &ctx).await;
     assert!(app.layers.is_empty());
     assert!(app.sending.is_none());
@@ -116,36 +118,36 @@ async fn triage_mark_three_remind_they_wait_and_the_relances_tab_has_them() {
     assert_eq!(status.text, "Envoyées : 3, ignorées : 0, en échec : 0 (+ copie au tuteur)");
 
     // The three now wait; the marks were cleared.
-    assert!(app.triage.marks.is_empty());
+    assert!(app.triage.list.marks.is_empty());
     for who in ["reminded_4d", "never_course", "never_platform"] {
         let e = app.triage.entry(t.by_user[who]).unwrap();
         assert_eq!(e.step, NextStep::Wait, "{who}");
         assert!(e.row.reminders_sent >= 1, "{who}");
     }
     // The Relances tab lists them as sent (with the copy), newest first.
-    ui::keys(&mut app, "4");
+    ui::cmd(&mut app, Cmd::GoTab(3));
     assert_eq!(app.tab, Tab::Relances);
     let log = &app.reminder_log;
-    let sent_now: Vec<&str> = log.entries[..4].iter().map(|e| e.learner.as_str()).collect();
+    let sent_now: Vec<&str> = log.list.rows()[..4].iter().map(|e| e.learner.as_str()).collect();
     assert!(
         sent_now.contains(&"NEVER_COURSE Prénom") && sent_now.contains(&"→ tutor@exemple.fr"),
         "{sent_now:?}"
     );
-    assert!(log.entries[..4].iter().all(|e| e.status == Some(Status::Sent)));
-    assert_eq!(log.entries[0].template, "Jamais connecté", "titles, not file names");
+    assert!(log.list.rows()[..4].iter().all(|e| e.status == Some(Status::Sent)));
+    assert_eq!(log.list.rows()[0].template, "Jamais connecté", "titles, not file names");
 }
 
 #[tokio::test]
 async fn skipped_learners_say_why_and_force_includes_them() {
     let Setup { db: _db, t, sink: _sink, ctx, mut app } = setup(Mode::Accept).await;
-    ui::keys(&mut app, "3");
+    ui::cmd(&mut app, Cmd::GoTab(2));
     // Reminded a day ago (within 72 h), and suspended.
-    app.triage.marks.extend([
+    app.triage.list.marks.extend([
         t.by_user["reminded_twice_1d"],
         t.by_user["suspended"],
         t.by_user["never_platform"],
     ]);
-    ui::keys(&mut app, "r");
+    ui::cmd(&mut app, Cmd::Remind);
     ui::settle_ctx(&mut app, &ctx).await;
     let d = dialog(&app);
     let plan = d.plan.as_ref().unwrap();
@@ -157,7 +159,7 @@ async fn skipped_learners_say_why_and_force_includes_them() {
     insta::assert_snapshot!("remind_skipped_80x24", ui::draw(&mut app, 80, 24).backend());
     // Force: the one reminded recently comes back; the suspended one never does.
     focus(&mut app, RFocus::Force);
-    ui::keys(&mut app, " ");
+    ui::cmd(&mut app, Cmd::Mark);
     ui::settle_ctx(&mut app, &ctx).await;
     let plan = dialog(&app).plan.clone().unwrap();
     assert!(plan.force);
@@ -168,22 +170,23 @@ async fn skipped_learners_say_why_and_force_includes_them() {
 #[tokio::test]
 async fn a_template_error_is_shown_in_the_preview_and_blocks_sending() {
     let Setup { db: _db, t: _t, sink, ctx, mut app } = setup(Mode::Accept).await;
-    ui::keys(&mut app, "3");
-    ui::keys(&mut app, "jr");
+    ui::cmd(&mut app, Cmd::GoTab(2));
+    ui::cmd(&mut app, Cmd::Down);
+    ui::cmd(&mut app, Cmd::Remind);
     ui::settle_ctx(&mut app, &ctx).await;
     focus(&mut app, RFocus::EditBody);
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
     assert!(dialog(&app).editing_body);
     ui::press(&mut app, KeyCode::End);
-    ui::keys(&mut app, " {{ learner.nmae }}");
-    ui::press(&mut app, KeyCode::Esc);
+    ui::type_text(&mut app, " {{ learner.nmae }}");
+    ui::cmd(&mut app, Cmd::Back);
     assert!(!dialog(&app).editing_body);
     let preview = dialog(&app).preview.clone().unwrap();
     let err = preview.unwrap_err();
     assert!(err.contains("learner.nmae") && err.contains("ligne"), "{err}");
     insta::assert_snapshot!("remind_template_error_80x24", ui::draw(&mut app, 80, 24).backend());
     focus(&mut app, RFocus::Send);
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
     assert!(matches!(app.layers.last(), Some(Layer::Remind(_))), "no confirmation: refused");
     assert_eq!(dialog(&app).refused.as_deref(), Some("remind.fix_template"));
     assert_eq!(sink.count(), 1, "only the resumed one");
@@ -197,14 +200,15 @@ async fn attachments_are_limited_to_2_mb_in_all() {
     let more = dir.path().join("planning.pdf");
     std::fs::write(&big, vec![b'%'; 1_500_000]).unwrap();
     std::fs::write(&more, vec![b'%'; 1_000_000]).unwrap();
-    ui::keys(&mut app, "3");
-    ui::keys(&mut app, "jr");
+    ui::cmd(&mut app, Cmd::GoTab(2));
+    ui::cmd(&mut app, Cmd::Down);
+    ui::cmd(&mut app, Cmd::Remind);
     ui::settle_ctx(&mut app, &ctx).await;
     focus(&mut app, RFocus::Attach);
     for path in [&big, &more] {
-        ui::press(&mut app, KeyCode::Enter);
+        ui::cmd(&mut app, Cmd::Open);
         app.update(Action::Paste(path.display().to_string()));
-        ui::press(&mut app, KeyCode::Enter);
+        ui::cmd(&mut app, Cmd::Accept);
         ui::settle_ctx(&mut app, &ctx).await;
     }
     let d = dialog(&app);
@@ -213,15 +217,15 @@ async fn attachments_are_limited_to_2_mb_in_all() {
     let screen = ui::screen(&ui::draw(&mut app, 120, 30));
     assert!(screen.contains("programme.pdf (1,4 Mo / 2,0 Mo)"), "{screen}");
     // A file that cannot be read says so.
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
     app.update(Action::Paste("/nonexistent/x.pdf".into()));
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Accept);
     ui::settle_ctx(&mut app, &ctx).await;
     assert!(dialog(&app).attach_note.as_deref().unwrap().contains("/nonexistent/x.pdf"));
     // Sent with the one attachment that fits.
     focus(&mut app, RFocus::Send);
-    ui::press(&mut app, KeyCode::Enter);
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
+    ui::cmd(&mut app, Cmd::Yes);
     ui::settle_ctx(&mut app, &ctx).await;
     let last = sink.received().into_iter().find(|m| m.to == ["reminded_4d@exemple.fr"]).unwrap();
     assert_eq!(last.attachments(), ["programme.pdf"]);
@@ -230,17 +234,18 @@ async fn attachments_are_limited_to_2_mb_in_all() {
 #[tokio::test]
 async fn a_refused_reminder_is_failed_then_sent_again_from_the_relances_tab() {
     let Setup { db: _db, t: _t, sink, ctx, mut app } = setup(Mode::Reject5xx).await;
-    ui::keys(&mut app, "3");
-    ui::keys(&mut app, "jr");
+    ui::cmd(&mut app, Cmd::GoTab(2));
+    ui::cmd(&mut app, Cmd::Down);
+    ui::cmd(&mut app, Cmd::Remind);
     ui::settle_ctx(&mut app, &ctx).await;
-    ui::press(&mut app, KeyCode::Enter);
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
+    ui::cmd(&mut app, Cmd::Yes);
     ui::settle_ctx(&mut app, &ctx).await;
     let status = app.status.clone().unwrap();
     assert_eq!(status.level, Level::Error, "{}", status.text);
     assert!(status.text.contains("en échec : 2"), "the reminder and the copy: {}", status.text);
-    ui::keys(&mut app, "4");
-    let failed = app.reminder_log.entries.iter().find(|e| e.learner == "REMINDED_4D Prénom").unwrap();
+    ui::cmd(&mut app, Cmd::GoTab(3));
+    let failed = app.reminder_log.list.rows().iter().find(|e| e.learner == "REMINDED_4D Prénom").unwrap();
     assert_eq!(failed.status, Some(Status::Failed));
     assert!(failed.row.error.as_deref().unwrap().contains("550"), "{:?}", failed.row.error);
     let failed_id = failed.row.id;
@@ -250,24 +255,18 @@ async fn a_refused_reminder_is_failed_then_sent_again_from_the_relances_tab() {
 
     // The server accepts again: R (asks first) puts it back and it is sent.
     sink.set_mode(Mode::Accept);
-    let pos =
-        app.reminder_log.index.iter().position(|i| app.reminder_log.entries[*i as usize].row.id == failed_id);
-    app.reminder_log.cursor.pos = pos.unwrap();
-    ui::keys(&mut app, "R");
+    assert!(app.reminder_log.list.select(failed_id));
+    ui::cmd(&mut app, Cmd::Retry);
     assert!(matches!(app.layers.last(), Some(Layer::Confirm(_))));
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Yes);
     ui::settle_ctx(&mut app, &ctx).await;
     assert!(sink.received().iter().any(|m| m.to == ["reminded_4d@exemple.fr"]));
-    let again = app.reminder_log.entries.iter().find(|e| e.row.id == failed_id).unwrap();
+    let again = app.reminder_log.list.rows().iter().find(|e| e.row.id == failed_id).unwrap();
     assert_eq!(again.status, Some(Status::Sent));
     // C and D do not apply to a sent reminder.
-    let pos = app
-        .reminder_log
-        .index
-        .iter()
-        .position(|i| app.reminder_log.entries[*i as usize].row.id == again.row.id);
-    app.reminder_log.cursor.pos = pos.unwrap();
-    ui::keys(&mut app, "C");
+    let again_id = again.row.id;
+    assert!(app.reminder_log.list.select(again_id));
+    ui::cmd(&mut app, Cmd::ConfirmSent);
     assert!(app.layers.is_empty());
     assert_eq!(app.status.as_ref().unwrap().text, "Sans objet pour cette relance.");
 }
@@ -278,7 +277,8 @@ async fn without_a_working_configuration_r_says_why() {
     triage_fixture_at(&db.store, ui::NOW).await;
     let mut app = ui::app_for(&db.store, "tutor", Lang::En, "sqlite:remind.sqlite").await;
     app.start_reminders(None, Some("the SMTP password variable TUTORAT_SMTP_PASSWORD is not set".into()));
-    ui::keys(&mut app, "3r");
+    ui::cmd(&mut app, Cmd::GoTab(2));
+    ui::cmd(&mut app, Cmd::Remind);
     assert!(app.layers.is_empty());
     let status = app.status.clone().unwrap();
     assert_eq!(status.level, Level::Error);
@@ -294,20 +294,20 @@ async fn the_relances_tab_filters_by_status() {
     app.start_reminders(Some(reminders()), None);
     let ctx = TaskCtx::new(db.store.clone(), app.scope.clone(), Some(reminders()), None, Some("off".into()));
     ui::settle_ctx(&mut app, &ctx).await;
-    ui::keys(&mut app, "4");
-    assert_eq!(app.reminder_log.entries.len(), 7);
+    ui::cmd(&mut app, Cmd::GoTab(3));
+    assert_eq!(app.reminder_log.list.rows().len(), 7);
     insta::assert_snapshot!("relances_80x24", ui::draw(&mut app, 80, 24).backend());
     insta::assert_snapshot!("relances_160x48", ui::draw(&mut app, 160, 48).backend());
-    ui::keys(&mut app, "f");
+    ui::cmd(&mut app, Cmd::StepFilter);
     ui::settle_ctx(&mut app, &ctx).await;
     assert_eq!(app.reminder_log.status, Some(Status::Queued));
-    assert_eq!(app.reminder_log.entries.len(), 1);
-    ui::keys(&mut app, "fff");
+    assert_eq!(app.reminder_log.list.rows().len(), 1);
+    ui::cmd_n(&mut app, Cmd::StepFilter, 3);
     ui::settle_ctx(&mut app, &ctx).await;
     assert_eq!(app.reminder_log.status, Some(Status::Failed));
-    assert_eq!(app.reminder_log.entries.len(), 1);
-    ui::press(&mut app, KeyCode::Esc);
+    assert_eq!(app.reminder_log.list.rows().len(), 1);
+    ui::cmd(&mut app, Cmd::Back);
     ui::settle_ctx(&mut app, &ctx).await;
     assert_eq!(app.reminder_log.status, None);
-    assert_eq!(app.reminder_log.entries.len(), 7);
+    assert_eq!(app.reminder_log.list.rows().len(), 7);
 }

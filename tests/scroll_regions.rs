@@ -106,8 +106,14 @@ struct Screen {
 
 impl Screen {
     fn new(w: u16, h: u16) -> Screen {
+        Screen::with_regions(w, h, true)
+    }
+
+    /// `regions`: `[display] scroll_regions` on (`auto`) or `off`.
+    fn with_regions(w: u16, h: u16, regions: bool) -> Screen {
         let wire = Wire::default();
-        let term = Terminal::new(ScrollBackend::with_size(wire.clone(), Size::new(w, h))).unwrap();
+        let backend = ScrollBackend::with_size(wire.clone(), Size::new(w, h)).with_scroll_regions(regions);
+        let term = Terminal::new(backend).unwrap();
         Screen { term, wire, vt: vt100::Parser::new(nz(h), nz(w), 0), scrolls: 0 }
     }
 
@@ -280,4 +286,30 @@ fn a_one_row_scroll_sends_a_fraction_of_a_repaint() {
     eprintln!("one-row scroll at {w}×{h}: {old} bytes with the plain diff, {new} with a scroll region");
     assert!(old > 3_000, "the plain diff repaints every row: {old} bytes");
     assert!(new < 600, "a scroll and the rows that really changed: {new} bytes (plain diff: {old})");
+}
+
+/// `[display] scroll_regions = "off"` draws the very same screens, without a scroll margin
+/// and still one write per frame; `auto` scrolls.
+#[test]
+fn both_settings_draw_the_same_screens() {
+    let mut on = Screen::with_regions(100, 30, true);
+    let mut off = Screen::with_regions(100, 30, false);
+    let mut scene = Scene { state: TableState::default().with_selected(0), popup: false };
+    let mut frame = |scene: &mut Scene, what: &str| {
+        let (a, b) = (on.frame(scene, what), off.frame(scene, what));
+        assert_eq!(on.vt.screen().contents_formatted(), off.vt.screen().contents_formatted(), "{what}");
+        (a, b)
+    };
+    frame(&mut scene, "first frame");
+    let (mut sent_on, mut sent_off) = (0, 0);
+    for (i, n) in [1, 1, 30, 1, 1, -1, -40, 5, 100, -3].into_iter().enumerate() {
+        down(&mut scene, n);
+        scene.popup = i == 4;
+        let (a, b) = frame(&mut scene, &format!("move {i} by {n}"));
+        (sent_on, sent_off) = (sent_on + a, sent_off + b);
+    }
+    assert!(on.scrolls > 0, "auto scrolls");
+    assert_eq!(off.scrolls, 0, "off never sets a scroll margin");
+    assert!(sent_on < sent_off, "scrolling sends less: {sent_on} bytes against {sent_off}");
+    assert_eq!(off.frame(&mut scene, "idle"), 16, "an idle frame is only the brackets either way");
 }

@@ -5,13 +5,13 @@ mod support;
 
 use std::collections::HashMap;
 
-use crossterm::event::KeyCode;
 use support::triage_fixture::{T, triage_fixture, triage_fixture_at};
 use support::ui;
 use tutorat::locale::Lang;
 use tutorat::model::triage::{Group, NextStep, Rules, next_step};
 use tutorat::store::triage::TriageRow;
 use tutorat::tui::app::{App, Layer, Tab};
+use tutorat::tui::command::Cmd;
 
 const NOW: i64 = 1_763_804_800;
 const DAY: i64 = 86_400;
@@ -102,12 +102,12 @@ async fn triage_app(lang: Lang) -> (support::TestDb, T, App) {
     let db = support::sqlite().await;
     let t = triage_fixture(&db.store).await;
     let mut app = ui::app_for(&db.store, "tutor", lang, "sqlite:triage.sqlite").await;
-    ui::keys(&mut app, "3");
+    ui::cmd(&mut app, Cmd::GoTab(2));
     (db, t, app)
 }
 
 fn shown(app: &App) -> Vec<String> {
-    app.triage.index.iter().map(|i| app.triage.entries[*i as usize].row.lastname.clone()).collect()
+    app.triage.list.visible().map(|r| r.row.lastname.clone()).collect()
 }
 
 #[tokio::test]
@@ -136,7 +136,7 @@ async fn the_tab_sorts_by_urgency_and_its_title_counts_the_groups() {
     let (_db, _t, mut app) = triage_app(Lang::En).await;
     insta::assert_snapshot!("triage_en_80x24", ui::draw(&mut app, 80, 24).backend());
     // The help is as wide as its longest description when the screen allows.
-    ui::keys(&mut app, "?");
+    ui::cmd(&mut app, Cmd::Help);
     let help = ui::screen(&ui::draw(&mut app, 120, 40));
     assert!(help.contains("Group: all, never on the platform, never in the course"), "{help}");
 }
@@ -144,36 +144,37 @@ async fn the_tab_sorts_by_urgency_and_its_title_counts_the_groups() {
 #[tokio::test]
 async fn filters_by_group_next_step_course_and_text() {
     let (_db, t, mut app) = triage_app(Lang::Fr).await;
-    ui::keys(&mut app, "p");
-    assert_eq!(app.triage.index.len(), 4, "never on the platform");
-    ui::keys(&mut app, "p");
+    ui::cmd(&mut app, Cmd::GroupFilter);
+    assert_eq!(app.triage.list.index().len(), 4, "never on the platform");
+    ui::cmd(&mut app, Cmd::GroupFilter);
     assert!(shown(&app).contains(&"never_course".to_string()));
     assert!(!shown(&app).contains(&"never_platform".to_string()));
-    ui::keys(&mut app, "p");
-    assert_eq!(app.triage.index.len(), 8);
-    // n cycles the next steps: Call first.
-    ui::keys(&mut app, "n");
+    ui::cmd(&mut app, Cmd::GroupFilter);
+    assert_eq!(app.triage.list.index().len(), 8);
+    // The next-step filter cycles the steps: Call first.
+    ui::cmd(&mut app, Cmd::StepFilter);
     assert_eq!(shown(&app), ["reminded_twice_5d"]);
-    ui::keys(&mut app, "nnn");
+    ui::cmd_n(&mut app, Cmd::StepFilter, 3);
     assert_eq!(shown(&app), ["contacted", "queued", "reminded_twice_1d"], "Wait");
     insta::assert_snapshot!("triage_wait_80x24", ui::draw(&mut app, 80, 24).backend());
-    ui::keys(&mut app, "nn");
+    ui::cmd_n(&mut app, Cmd::StepFilter, 2);
     assert_eq!(app.triage.step, None);
     // Text filter, then Esc clears it, then Esc clears the other filters.
-    ui::keys(&mut app, "/twice");
-    ui::press(&mut app, KeyCode::Enter);
-    assert_eq!(app.triage.index.len(), 2);
-    ui::press(&mut app, KeyCode::Esc);
-    assert_eq!(app.triage.index.len(), 8);
-    // c: the course picker lists the queue's courses.
-    ui::keys(&mut app, "c");
+    ui::cmd(&mut app, Cmd::Filter);
+    ui::type_text(&mut app, "twice");
+    ui::cmd(&mut app, Cmd::Accept);
+    assert_eq!(app.triage.list.index().len(), 2);
+    ui::cmd(&mut app, Cmd::Back);
+    assert_eq!(app.triage.list.index().len(), 8);
+    // The course picker lists the queue's courses.
+    ui::cmd(&mut app, Cmd::Pick);
     assert!(matches!(app.layers.last(), Some(Layer::Picker(..))));
-    ui::keys(&mut app, "TRI");
-    ui::press(&mut app, KeyCode::Enter);
+    ui::type_text(&mut app, "TRI");
+    ui::cmd(&mut app, Cmd::Open);
     assert_eq!(app.triage.course.as_ref().map(|c| c.0), Some(t.course));
-    assert_eq!(app.triage.index.len(), 8);
-    ui::keys(&mut app, "p");
-    ui::press(&mut app, KeyCode::Esc);
+    assert_eq!(app.triage.list.index().len(), 8);
+    ui::cmd(&mut app, Cmd::GroupFilter);
+    ui::cmd(&mut app, Cmd::Back);
     assert_eq!((app.triage.group, app.triage.course.clone()), (None, None));
 }
 
@@ -182,14 +183,14 @@ async fn a_contact_note_moves_the_learner_to_wait_and_shows_in_the_report() {
     let (db, t, mut app) = triage_app(Lang::Fr).await;
     // The first row: reminded twice, five days ago: to call.
     assert_eq!(app.triage.current().unwrap().row.lastname, "reminded_twice_5d");
-    ui::keys(&mut app, "x");
+    ui::cmd(&mut app, Cmd::Note);
     assert!(matches!(app.layers.last(), Some(Layer::Note(_))));
     // An empty note is refused in place.
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Yes);
     assert!(matches!(app.layers.last(), Some(Layer::Note(_))));
-    ui::keys(&mut app, "Appel : message laisse");
+    ui::type_text(&mut app, "Appel : message laisse");
     insta::assert_snapshot!("triage_note_80x24", ui::draw(&mut app, 80, 24).backend());
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Yes);
     ui::settle(&mut app, &db.store).await;
     assert!(app.layers.is_empty());
     let e = app.triage.entry(t.by_user["reminded_twice_5d"]).unwrap();
@@ -198,7 +199,7 @@ async fn a_contact_note_moves_the_learner_to_wait_and_shows_in_the_report() {
     // The cursor stayed on the learner, now among those who wait.
     assert_eq!(app.triage.current().unwrap().row.lastname, "reminded_twice_5d");
     // Enter opens the learner's report in the Centre de tutorat; the note is in its history.
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
     ui::settle(&mut app, &db.store).await;
     assert_eq!(app.tab, Tab::Tutoring);
     let r = app.tutoring.report.as_ref().unwrap().data.as_ref().unwrap();
@@ -211,15 +212,15 @@ async fn a_contact_note_moves_the_learner_to_wait_and_shows_in_the_report() {
 #[tokio::test]
 async fn marks_apply_the_note_to_every_marked_learner() {
     let (db, _t, mut app) = triage_app(Lang::En).await;
-    ui::keys(&mut app, "   ");
-    assert_eq!(app.triage.marks.len(), 3);
-    ui::keys(&mut app, "x");
-    ui::keys(&mut app, "Group call");
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd_n(&mut app, Cmd::Mark, 3);
+    assert_eq!(app.triage.list.marks.len(), 3);
+    ui::cmd(&mut app, Cmd::Note);
+    ui::type_text(&mut app, "Group call");
+    ui::cmd(&mut app, Cmd::Yes);
     ui::settle(&mut app, &db.store).await;
-    assert!(app.triage.marks.is_empty(), "marks are cleared once acted on");
+    assert!(app.triage.list.marks.is_empty(), "marks are cleared once acted on");
     let noted =
-        app.triage.entries.iter().filter(|e| e.row.last_note.as_deref() == Some("Group call")).count();
+        app.triage.list.rows().iter().filter(|e| e.row.last_note.as_deref() == Some("Group call")).count();
     assert_eq!(noted, 3);
 }
 

@@ -7,12 +7,14 @@ use crossterm::event::KeyCode;
 use support::fixture::Fx;
 use support::ui::{self, NOW};
 use tutorat::locale::Lang;
+use tutorat::model::report::Issue;
 use tutorat::model::{EnrolmentKind, EnrolmentStatus};
 use tutorat::store::Store;
 use tutorat::store::demo;
 use tutorat::store::progress::{SaveOutcome, StatsEdit};
 use tutorat::tui::app::{App, Layer, Tab};
-use tutorat::tui::views::report::{CompRow, Issue, RSection};
+use tutorat::tui::command::Cmd;
+use tutorat::tui::views::report::{CompRow, RSection};
 use tutorat::tui::views::tutoring::TutoringView;
 
 const DAY: i64 = 86_400;
@@ -199,17 +201,17 @@ async fn counters_follow_the_kind_filter() {
     let c = app.tutoring.counters();
     assert_eq!((c.learners, c.missions_to_grade, c.observations_to_do), (4, 1, 3));
     assert_eq!((c.not_started, c.in_progress, c.completed), (1, 2, 1));
-    ui::keys(&mut app, "f");
+    ui::cmd(&mut app, Cmd::KindFilter);
     assert_eq!(app.tutoring.kind, Some(EnrolmentKind::Mandatory));
     let c = app.tutoring.counters();
     assert_eq!((c.learners, c.missions_to_grade, c.observations_to_do), (2, 0, 1));
     assert_eq!((c.not_started, c.in_progress, c.completed), (0, 1, 1));
-    assert_eq!(app.tutoring.index.len(), 2, "the table follows the kind too");
+    assert_eq!(app.tutoring.list.index().len(), 2, "the table follows the kind too");
     insta::assert_snapshot!("kind_mandatory_80x24", ui::draw(&mut app, 80, 24).backend());
-    ui::keys(&mut app, "ff");
+    ui::cmd_n(&mut app, Cmd::KindFilter, 2);
     assert_eq!(app.tutoring.kind, Some(EnrolmentKind::Free));
     assert_eq!(app.tutoring.counters().learners, 1);
-    ui::keys(&mut app, "f");
+    ui::cmd(&mut app, Cmd::KindFilter);
     assert_eq!(app.tutoring.kind, None);
 }
 
@@ -218,14 +220,18 @@ async fn centre_snapshots_with_marks_and_filter() {
     let db = support::sqlite().await;
     demo::load(&db.store, NOW).await.unwrap();
     let mut app = ui::app_for(&db.store, "mlefevre", Lang::Fr, "sqlite:demo.sqlite").await;
-    ui::keys(&mut app, "jt");
+    ui::cmd(&mut app, Cmd::Down);
+    ui::cmd(&mut app, Cmd::OpenTutoring);
     ui::settle(&mut app, &db.store).await;
     insta::assert_snapshot!("centre_80x24", ui::draw(&mut app, 80, 24).backend());
     insta::assert_snapshot!("centre_160x48", ui::draw(&mut app, 160, 48).backend());
-    ui::keys(&mut app, " j ");
+    ui::cmd(&mut app, Cmd::Mark);
+    ui::cmd(&mut app, Cmd::Down);
+    ui::cmd(&mut app, Cmd::Mark);
     assert_eq!(app.tutoring.marked_count(), 2);
     insta::assert_snapshot!("centre_marked_80x24", ui::draw(&mut app, 80, 24).backend());
-    ui::keys(&mut app, "/dupu");
+    ui::cmd(&mut app, Cmd::Filter);
+    ui::type_text(&mut app, "dupu");
     insta::assert_snapshot!("centre_filtered_80x24", ui::draw(&mut app, 80, 24).backend());
     insta::assert_snapshot!("centre_filtered_160x48", ui::draw(&mut app, 160, 48).backend());
 }
@@ -235,38 +241,40 @@ async fn mark_all_under_a_filter_then_change_the_filter() {
     let db = support::sqlite().await;
     demo::load(&db.store, NOW).await.unwrap();
     let mut app = ui::app_for(&db.store, "mlefevre", Lang::En, "sqlite:demo.sqlite").await;
-    ui::keys(&mut app, "jt");
+    ui::cmd(&mut app, Cmd::Down);
+    ui::cmd(&mut app, Cmd::OpenTutoring);
     ui::settle(&mut app, &db.store).await;
-    let total = app.tutoring.learners.len();
-    ui::keys(&mut app, "/ro");
-    ui::press(&mut app, KeyCode::Enter);
-    let filtered: Vec<i64> =
-        app.tutoring.index.iter().map(|i| app.tutoring.learners[*i as usize].row.enrolment_id).collect();
+    let total = app.tutoring.list.rows().len();
+    ui::cmd(&mut app, Cmd::Filter);
+    ui::type_text(&mut app, "ro");
+    ui::cmd(&mut app, Cmd::Accept);
+    let filtered: Vec<i64> = app.tutoring.list.visible().map(|r| r.row.enrolment_id).collect();
     assert!(!filtered.is_empty() && filtered.len() < total, "{} of {total}", filtered.len());
-    ui::keys(&mut app, "A");
+    ui::cmd(&mut app, Cmd::MarkAll);
     assert_eq!(app.tutoring.marked_count(), filtered.len(), "A marks every row of the filter");
     // Another filter: the marks stay on the same learners, hidden ones included.
-    ui::keys(&mut app, "/");
+    ui::cmd(&mut app, Cmd::Filter);
     for _ in 0..2 {
         ui::press(&mut app, KeyCode::Backspace);
     }
-    ui::keys(&mut app, "ma");
-    ui::press(&mut app, KeyCode::Enter);
+    ui::type_text(&mut app, "ma");
+    ui::cmd(&mut app, Cmd::Accept);
     assert_eq!(app.tutoring.marked_count(), filtered.len());
-    assert!(filtered.iter().all(|id| app.tutoring.marks.contains(id)));
+    assert!(filtered.iter().all(|id| app.tutoring.list.marks.contains(id)));
     // Esc clears the filter; marks remain; the count shows above the table.
-    ui::press(&mut app, KeyCode::Esc);
-    assert_eq!(app.tutoring.index.len(), total);
+    ui::cmd(&mut app, Cmd::Back);
+    assert_eq!(app.tutoring.list.index().len(), total);
     let screen = ui::screen(&ui::draw(&mut app, 100, 30));
     assert!(screen.contains(&format!("{} marked", filtered.len())), "{screen}");
-    ui::keys(&mut app, "U");
+    ui::cmd(&mut app, Cmd::UnmarkAll);
     assert_eq!(app.tutoring.marked_count(), 0);
     // Space toggles and moves down.
-    let pos = app.tutoring.cursor.pos;
-    ui::keys(&mut app, " ");
-    assert_eq!(app.tutoring.cursor.pos, pos + 1);
+    let pos = app.tutoring.list.cursor.pos;
+    ui::cmd(&mut app, Cmd::Mark);
+    assert_eq!(app.tutoring.list.cursor.pos, pos + 1);
     assert_eq!(app.tutoring.marked_count(), 1);
-    ui::keys(&mut app, "k ");
+    ui::cmd(&mut app, Cmd::Up);
+    ui::cmd(&mut app, Cmd::Mark);
     assert_eq!(app.tutoring.marked_count(), 0);
 }
 
@@ -275,40 +283,40 @@ async fn report_expand_collapse_and_back() {
     let (db, f, mut app) = fixture_app(Lang::Fr).await;
     // Alice is first by name.
     assert_eq!(app.tutoring.current().unwrap().row.enrolment_id, f.ea);
-    ui::keys(&mut app, "j");
-    ui::keys(&mut app, "k");
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Down);
+    ui::cmd(&mut app, Cmd::Up);
+    ui::cmd(&mut app, Cmd::Open);
     ui::settle(&mut app, &db.store).await;
     let r = app.tutoring.report.as_ref().unwrap();
     assert_eq!(r.rows.len(), 4);
     assert!(r.data.as_ref().unwrap().issues.is_empty(), "{:?}", r.data.as_ref().unwrap().issues);
     // Expand the quiz (second lesson): its 3 attempts appear under it.
-    ui::keys(&mut app, "j");
-    ui::press(&mut app, KeyCode::Right);
+    ui::cmd(&mut app, Cmd::Down);
+    ui::cmd(&mut app, Cmd::Right);
     let r = app.tutoring.report.as_ref().unwrap();
     assert_eq!(r.rows.len(), 7);
     assert_eq!(r.rows[2], CompRow::Attempt(1, 0));
     insta::assert_snapshot!("report_expanded_80x24", ui::draw(&mut app, 80, 24).backend());
     insta::assert_snapshot!("report_expanded_160x48", ui::draw(&mut app, 160, 48).backend());
     // ← on an attempt collapses and returns to its lesson.
-    ui::keys(&mut app, "jj");
-    ui::press(&mut app, KeyCode::Left);
+    ui::cmd_n(&mut app, Cmd::Down, 2);
+    ui::cmd(&mut app, Cmd::Left);
     let r = app.tutoring.report.as_ref().unwrap();
     assert_eq!(r.rows.len(), 4);
     assert_eq!(r.rows[r.cursor.pos], CompRow::Lesson(1));
-    // Enter expands too; ← on the lesson collapses.
+    // Enter expands too (the keys of "expand" are →, l and Enter); ← on the lesson collapses.
     ui::press(&mut app, KeyCode::Enter);
     assert_eq!(app.tutoring.report.as_ref().unwrap().rows.len(), 7);
-    ui::press(&mut app, KeyCode::Left);
+    ui::cmd(&mut app, Cmd::Left);
     assert_eq!(app.tutoring.report.as_ref().unwrap().rows.len(), 4);
     // Histories.
-    ui::press(&mut app, KeyCode::Tab);
+    ui::cmd(&mut app, Cmd::FocusNext);
     assert_eq!(app.tutoring.report.as_ref().unwrap().section, RSection::Connections);
     insta::assert_snapshot!("report_connections_80x24", ui::draw(&mut app, 80, 24).backend());
-    ui::press(&mut app, KeyCode::Tab);
+    ui::cmd(&mut app, Cmd::FocusNext);
     insta::assert_snapshot!("report_reminders_80x24", ui::draw(&mut app, 80, 24).backend());
     // Esc: back to the table on the same learner.
-    ui::press(&mut app, KeyCode::Esc);
+    ui::cmd(&mut app, Cmd::Back);
     assert!(app.tutoring.report.is_none());
     assert_eq!(app.tutoring.current().unwrap().row.enrolment_id, f.ea);
 }
@@ -316,28 +324,28 @@ async fn report_expand_collapse_and_back() {
 #[tokio::test]
 async fn report_switches_to_the_learners_other_course() {
     let (db, f, mut app) = fixture_app(Lang::Fr).await;
-    ui::press(&mut app, KeyCode::Enter);
+    ui::cmd(&mut app, Cmd::Open);
     ui::settle(&mut app, &db.store).await;
-    ui::keys(&mut app, "]");
+    ui::cmd(&mut app, Cmd::NextItem);
     assert!(app.tutoring.report.as_ref().unwrap().loading);
     ui::settle(&mut app, &db.store).await;
     let d = app.tutoring.report.as_ref().unwrap().data.as_ref().unwrap();
     assert_eq!(d.enrolment_id, f.ea_other);
     assert_eq!(d.course, "Autre cours");
     insta::assert_snapshot!("report_no_attempts_80x24", ui::draw(&mut app, 80, 24).backend());
-    ui::keys(&mut app, "[");
+    ui::cmd(&mut app, Cmd::PrevItem);
     ui::settle(&mut app, &db.store).await;
     assert_eq!(app.tutoring.report.as_ref().unwrap().enrolment_id, f.ea);
     // c: pick from the learner's courses.
-    ui::keys(&mut app, "c");
+    ui::cmd(&mut app, Cmd::Pick);
     assert!(matches!(app.layers.last(), Some(Layer::Picker(..))));
-    ui::keys(&mut app, "autre");
-    ui::press(&mut app, KeyCode::Enter);
+    ui::type_text(&mut app, "autre");
+    ui::cmd(&mut app, Cmd::Open);
     ui::settle(&mut app, &db.store).await;
     assert!(app.layers.is_empty());
     assert_eq!(app.tutoring.report.as_ref().unwrap().enrolment_id, f.ea_other);
     // Esc from a report on another course's enrolment: back to the table, cursor kept.
-    ui::press(&mut app, KeyCode::Esc);
+    ui::cmd(&mut app, Cmd::Back);
     assert!(app.tutoring.report.is_none());
     assert_eq!(app.tutoring.course.as_ref().unwrap().id, f.course);
 }
@@ -345,17 +353,17 @@ async fn report_switches_to_the_learners_other_course() {
 #[tokio::test]
 async fn course_picker_in_the_centre() {
     let (db, f, mut app) = fixture_app(Lang::Fr).await;
-    ui::keys(&mut app, "c");
+    ui::cmd(&mut app, Cmd::Pick);
     insta::assert_snapshot!("course_picker_80x24", ui::draw(&mut app, 80, 24).backend());
-    ui::keys(&mut app, "sans appr");
-    ui::press(&mut app, KeyCode::Enter);
+    ui::type_text(&mut app, "sans appr");
+    ui::cmd(&mut app, Cmd::Open);
     ui::settle(&mut app, &db.store).await;
     assert_eq!(app.tab, Tab::Tutoring);
     assert_eq!(app.tutoring.course.as_ref().unwrap().id, f.empty);
     insta::assert_snapshot!("centre_no_learners_80x24", ui::draw(&mut app, 80, 24).backend());
     // Esc cancels a picker without changing anything.
-    ui::keys(&mut app, "c");
-    ui::press(&mut app, KeyCode::Esc);
+    ui::cmd(&mut app, Cmd::Pick);
+    ui::cmd(&mut app, Cmd::Back);
     assert!(app.layers.is_empty());
     assert_eq!(app.tutoring.course.as_ref().unwrap().id, f.empty);
     let _ = f.other;

@@ -62,32 +62,32 @@ async fn key_flow_move_open_back_help_quit() {
     let third = app.formations.current().unwrap().summary.shortname.clone();
     assert_ne!(first, third);
     ui::keys(&mut app, "k");
-    assert_eq!(app.formations.cursor.pos, 1);
+    assert_eq!(app.formations.list.cursor.pos, 1);
     ui::keys(&mut app, "G");
-    assert_eq!(app.formations.cursor.pos, app.formations.visible.len() - 1);
+    assert_eq!(app.formations.list.cursor.pos, app.formations.list.index().len() - 1);
     ui::keys(&mut app, "g");
-    assert_eq!(app.formations.cursor.pos, 0);
+    assert_eq!(app.formations.list.cursor.pos, 0);
 
     // Open the course: the tutoring tab shows its learners.
     ui::keys(&mut app, "t");
     assert_eq!(app.tab, Tab::Tutoring);
-    assert!(app.tutoring.loading);
+    assert!(app.tutoring.list.loading);
     ui::settle(&mut app, &db.store).await;
-    assert!(!app.tutoring.loading);
+    assert!(!app.tutoring.list.loading);
     assert_eq!(app.tutoring.course.as_ref().unwrap().shortname, first);
-    assert!(!app.tutoring.learners.is_empty());
+    assert!(!app.tutoring.list.rows().is_empty());
     let screen = ui::screen(&ui::draw(&mut app, 100, 30));
     assert!(screen.contains("Tutoring centre · "), "{screen}");
 
     // Move in the table, then Esc goes back with the course list where it was.
     ui::keys(&mut app, "jjj");
-    assert_eq!(app.tutoring.cursor.pos, 3);
+    assert_eq!(app.tutoring.list.cursor.pos, 3);
     ui::press(&mut app, KeyCode::Esc);
     assert_eq!(app.tab, Tab::Formations);
     assert_eq!(app.formations.current().unwrap().summary.shortname, first);
     ui::keys(&mut app, "2");
     assert_eq!(app.tab, Tab::Tutoring);
-    assert_eq!(app.tutoring.cursor.pos, 3, "the tutoring tab kept its cursor");
+    assert_eq!(app.tutoring.list.cursor.pos, 3, "the tutoring tab kept its cursor");
 
     // Help lists the keys of the view; Esc closes it; keys do not leak to the view below.
     ui::keys(&mut app, "?");
@@ -110,7 +110,7 @@ async fn ctrl_c_quits_even_while_typing_a_filter() {
     let mut app = ui::app_for(&db.store, "mlefevre", Lang::En, LABEL).await;
     ui::keys(&mut app, "/avant q");
     assert!(!app.quit, "q is text in the filter");
-    assert_eq!(app.formations.filter.value(), "avant q");
+    assert_eq!(app.formations.list.filter.value(), "avant q");
     ui::ctrl(&mut app, 'c');
     assert!(app.quit);
 }
@@ -119,7 +119,7 @@ async fn ctrl_c_quits_even_while_typing_a_filter() {
 async fn unknown_tutor_sees_nothing_and_is_told() {
     let db = demo_db().await;
     let mut app = ui::app_for(&db.store, "ghost", Lang::En, LABEL).await;
-    assert!(app.formations.visible.is_empty());
+    assert!(app.formations.list.index().is_empty());
     let screen = ui::screen(&ui::draw(&mut app, 120, 30));
     assert!(screen.contains("Tutor \"ghost\" is not in the database"), "{screen}");
 }
@@ -130,7 +130,7 @@ async fn scoping_shows_in_the_dashboard() {
     let marie = ui::app_for(&db.store, "mlefevre", Lang::Fr, LABEL).await;
     let karim = ui::app_for(&db.store, "kbenali", Lang::Fr, LABEL).await;
     let names = |a: &tutorat::tui::app::App| -> Vec<String> {
-        a.formations.visible.iter().map(|i| a.formations.courses[*i].summary.shortname.clone()).collect()
+        a.formations.list.visible().map(|c| c.summary.shortname.clone()).collect()
     };
     assert!(names(&marie).contains(&"C01".to_string()));
     assert!(!names(&karim).contains(&"C01".to_string()));
@@ -150,4 +150,90 @@ async fn no_color_draws_without_colours() {
     assert!(buf.content().iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset));
     // The selected row still stands out.
     assert!(buf.content().iter().any(|c| c.modifier.contains(Modifier::REVERSED)));
+}
+
+/// A terminal fed what the dashboard's backend writes (`vt100` keeps what it shows).
+struct Screen {
+    term: ratatui::Terminal<tutorat::tui::scroll::ScrollBackend<Wire>>,
+    wire: Wire,
+    vt: vt100::Parser,
+}
+
+#[derive(Clone, Default)]
+struct Wire(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Wire {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Screen {
+    /// `regions`: `[display] scroll_regions` auto (true) or off.
+    fn new(regions: bool) -> Screen {
+        let wire = Wire::default();
+        let size = ratatui::layout::Size::new(100, 30);
+        let backend =
+            tutorat::tui::scroll::ScrollBackend::with_size(wire.clone(), size).with_scroll_regions(regions);
+        Screen {
+            term: ratatui::Terminal::new(backend).unwrap(),
+            wire,
+            vt: vt100::Parser::new(30.try_into().unwrap(), 100.try_into().unwrap(), 0),
+        }
+    }
+
+    fn frame(&mut self, app: &mut tutorat::tui::app::App) -> String {
+        tutorat::tui::draw(&mut self.term, app).unwrap();
+        let bytes = std::mem::take(&mut *self.wire.0.borrow_mut());
+        self.vt.process(&bytes);
+        self.vt.screen().contents()
+    }
+}
+
+/// `[display] scroll_regions = "off"` shows the very same dashboard as `auto`, frame after
+/// frame, while the learner table scrolls both ways and a dialog opens over it (that each
+/// backend shows exactly what ratatui drew is `tests/scroll_regions.rs`'s).
+#[tokio::test]
+async fn scroll_regions_on_and_off_show_the_same_dashboard() {
+    use tutorat::tui::command::Cmd;
+    let db = demo_db().await;
+    let mut app = ui::app_for(&db.store, "mlefevre", Lang::Fr, LABEL).await;
+    ui::cmd(&mut app, Cmd::Down);
+    ui::cmd(&mut app, Cmd::OpenTutoring);
+    ui::settle(&mut app, &db.store).await;
+    let (mut on, mut off) = (Screen::new(true), Screen::new(false));
+    let steps = [Cmd::Down; 30].into_iter().chain([Cmd::Help, Cmd::Back, Cmd::Bottom]).chain([Cmd::Up; 30]);
+    for (i, step) in std::iter::once(None).chain(steps.map(Some)).enumerate() {
+        if let Some(c) = step {
+            ui::cmd(&mut app, c);
+        }
+        let (a, b) = (on.frame(&mut app), off.frame(&mut app));
+        assert_eq!(a, b, "frame {i} after {step:?}");
+        // Colours and attributes too, cell by cell.
+        let (x, y) = (on.vt.screen(), off.vt.screen());
+        for row in 0..30 {
+            for col in 0..100 {
+                let cell = |s: &vt100::Screen| {
+                    let c = s.cell(row, col).unwrap();
+                    let text =
+                        if c.contents().is_empty() { " ".to_string() } else { c.contents().to_string() };
+                    (
+                        text,
+                        c.fgcolor(),
+                        c.bgcolor(),
+                        c.bold(),
+                        c.dim(),
+                        c.italic(),
+                        c.underline(),
+                        c.inverse(),
+                    )
+                };
+                assert_eq!(cell(x), cell(y), "frame {i}, cell ({col}, {row})");
+            }
+        }
+    }
 }

@@ -41,7 +41,7 @@ async fn hostile_names_render_clean_and_aligned() {
     }
     ui::keys(&mut app, "t");
     ui::settle(&mut app, &db.store).await;
-    assert_eq!(app.tutoring.learners.len(), NASTY.len());
+    assert_eq!(app.tutoring.list.rows().len(), NASTY.len());
     for (w, h) in [(80, 24), (120, 30), (160, 48)] {
         let t = ui::draw(&mut app, w, h);
         assert_clean(&t);

@@ -8,7 +8,6 @@ use crate::locale::{Lang, Locale};
 use crate::model::time::DisplayTz;
 use crate::store::people::Scope;
 use crate::store::{ConnectOptions, DbTarget, Schema, Store, demo};
-use crate::tui::theme::Theme;
 
 use super::{Args, Command};
 
@@ -58,7 +57,8 @@ pub struct Prepared {
     pub config_source: ConfigSource,
     pub lang: Lang,
     pub tz: DisplayTz,
-    pub theme: Theme,
+    /// `NO_COLOR` is set: the dashboard draws without colours whatever the theme.
+    pub no_color: bool,
     pub store: Store,
     pub target: DbTarget,
     pub scope: Scope,
@@ -192,7 +192,7 @@ pub async fn prepare_with(
             config.display.timezone
         ))
     })?;
-    let theme = Theme::new(config.display.theme, env.var("NO_COLOR").is_some());
+    let no_color = env.var("NO_COLOR").is_some();
     let target = resolve_target(args, &config, env)?;
 
     if let (true, DbTarget::Sqlite(p)) = (args.reset, &target) {
@@ -244,7 +244,7 @@ pub async fn prepare_with(
         config_source,
         lang,
         tz,
-        theme,
+        no_color,
         store,
         target,
         scope,

@@ -4,6 +4,7 @@ pub mod duration;
 pub mod email;
 pub mod lang;
 pub mod progress;
+pub mod report;
 pub mod stats;
 pub mod status;
 pub mod time;

@@ -2,9 +2,13 @@
 //! tutor should do next. The workflow of seed 004: remind a few days after the session
 //! opens, remind again, then call those who still do not connect.
 
+use std::collections::HashMap;
+
+use nucleo_matcher::Utf32String;
 use serde::Serialize;
 
 use super::Ts;
+use crate::text;
 
 pub const DAY: i64 = 86_400;
 
@@ -123,6 +127,114 @@ pub fn days_open(opened_at: Ts, now: Ts) -> i64 {
     (now - opened_at).div_euclid(DAY).max(0)
 }
 
+/// A learner of the queue as the store reads it (leniently: see `store::lenient`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TriageRow {
+    pub enrolment_id: i64,
+    pub course_id: i64,
+    pub shortname: String,
+    pub fullname: String,
+    pub person_id: i64,
+    pub username: String,
+    pub firstname: String,
+    pub lastname: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub suspended: bool,
+    pub platform_last_access: Option<Ts>,
+    /// When the course opened for this learner: their start date, else the course's, else
+    /// the enrolment date.
+    pub opened_at: Ts,
+    pub reminders_sent: i64,
+    pub last_reminder_at: Option<Ts>,
+    pub reminders_in_flight: i64,
+    pub last_contact_at: Option<Ts>,
+    pub last_note: Option<String>,
+    /// A stored value could not be read as such: flag the row.
+    pub damaged: bool,
+}
+
+impl TriageRow {
+    pub fn group(&self) -> Group {
+        Group::of(self.platform_last_access)
+    }
+
+    pub fn follow_up(&self) -> FollowUp {
+        FollowUp {
+            suspended: self.suspended,
+            reminders_sent: self.reminders_sent,
+            last_reminder_at: self.last_reminder_at,
+            reminders_in_flight: self.reminders_in_flight,
+            last_contact_at: self.last_contact_at,
+        }
+    }
+}
+
+/// A queue entry with what a list of the queue needs worked out once per load: the names
+/// to show and sort by, the group, the next step and the days waited, and what a filter
+/// matches (name, course, e-mail, phone, username).
+#[derive(Clone, Debug)]
+pub struct QueueEntry {
+    pub row: TriageRow,
+    /// "LASTNAME Firstname", sanitised (the username when the account has no name yet).
+    pub name: String,
+    /// The course's short name, sanitised.
+    pub course: String,
+    pub group: Group,
+    pub step: NextStep,
+    pub days: i64,
+    /// The name folded (case and accents), for sorting.
+    pub sort_key: String,
+    pub haystack: Utf32String,
+}
+
+impl QueueEntry {
+    /// The queue's entries. A tutor of many courses can have 20,000 of them, so what depends
+    /// only on the course (its sanitised and folded names) is worked out once per course.
+    pub fn build_all(rows: Vec<TriageRow>, now: Ts, rules: &Rules) -> Vec<QueueEntry> {
+        let mut courses: HashMap<i64, (String, String)> = HashMap::new();
+        rows.into_iter()
+            .map(|row| {
+                let (course, folded) = courses.entry(row.course_id).or_insert_with(|| {
+                    let course = text::clean(&row.shortname);
+                    let folded = text::fold(&format!("{course} {}", text::clean(&row.fullname)));
+                    (course, folded)
+                });
+                QueueEntry::new(row, now, rules, course.clone(), folded)
+            })
+            .collect()
+    }
+
+    fn new(row: TriageRow, now: Ts, rules: &Rules, course: String, course_folded: &str) -> QueueEntry {
+        let last = text::clean(&row.lastname).to_uppercase();
+        let first = text::clean(&row.firstname);
+        let name = match (last.is_empty(), first.is_empty()) {
+            (true, true) => text::clean(&row.username),
+            (false, true) => last,
+            (true, false) => first,
+            (false, false) => format!("{last} {first}"),
+        };
+        let sort_key = text::fold(&name);
+        let contact = format!(
+            "{} {} {}",
+            row.email.as_deref().unwrap_or(""),
+            row.phone.as_deref().unwrap_or(""),
+            row.username
+        );
+        let haystack = [sort_key.as_str(), course_folded, &text::fold(&text::clean(&contact))].join(" ");
+        QueueEntry {
+            group: row.group(),
+            step: next_step(&row.follow_up(), now, rules),
+            days: days_open(row.opened_at, now),
+            haystack: Utf32String::from(haystack),
+            sort_key,
+            name,
+            course,
+            row,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +295,45 @@ mod tests {
         assert_eq!(days_open(NOW - 3 * DAY - 5, NOW), 3);
         assert_eq!(days_open(NOW - 5, NOW), 0);
         assert_eq!(days_open(NOW + DAY, NOW), 0);
+    }
+
+    fn row(last: &str, first: &str, username: &str) -> TriageRow {
+        TriageRow {
+            enrolment_id: 1,
+            course_id: 7,
+            shortname: "C\u{1b}[31m01".into(),
+            fullname: "Cours d'Été".into(),
+            person_id: 3,
+            username: username.into(),
+            firstname: first.into(),
+            lastname: last.into(),
+            email: Some("Zoe@Exemple.fr".into()),
+            phone: None,
+            suspended: false,
+            platform_last_access: None,
+            opened_at: NOW - 4 * DAY - 5,
+            reminders_sent: 1,
+            last_reminder_at: Some(NOW - 3 * DAY),
+            reminders_in_flight: 0,
+            last_contact_at: None,
+            last_note: None,
+            damaged: false,
+        }
+    }
+
+    #[test]
+    fn queue_entries_name_sort_and_match_their_learner() {
+        let rows = vec![row("Noël", "Zoë", "zn"), row("", "", "ghost"), row("", "Solo", "s")];
+        let e = QueueEntry::build_all(rows, NOW, &Rules::default());
+        assert_eq!(e[0].name, "NOËL Zoë");
+        assert_eq!(e[0].sort_key, "noel zoe");
+        assert_eq!((e[1].name.as_str(), e[2].name.as_str()), ("ghost", "Solo"));
+        assert_eq!(e[0].course, "C01", "escape sequences are taken out");
+        assert_eq!((e[0].group, e[0].step, e[0].days), (Group::NeverPlatform, NextStep::RemindAgain, 4));
+        let hay = e[0].haystack.to_string();
+        assert!(
+            hay.contains("noel zoe") && hay.contains("cours d'ete") && hay.contains("zoe@exemple.fr"),
+            "{hay}"
+        );
     }
 }

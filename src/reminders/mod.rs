@@ -16,6 +16,7 @@
 
 pub mod compose;
 pub mod dispatcher;
+pub mod log;
 pub mod message;
 pub mod plan;
 pub mod templates;
@@ -35,6 +36,7 @@ use crate::store::people::Scope;
 
 pub use compose::{Attachment, AttachmentError, Compose, Enqueued, MAX_ATTACHMENTS_BYTES, VirtualClassVars};
 pub use dispatcher::{DispatchOptions, Progress, Summary, dispatch};
+pub use log::LogAct;
 pub use message::Identity;
 pub use plan::{Plan, PlanRequest, Recipient, SkipReason};
 pub use templates::{Rendered, TemplateError, TemplateInfo, Templates};

@@ -261,3 +261,66 @@ impl Store {
         Ok(CourseLearners { course_id, lessons_total, observation_lessons, rows })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::people::Person;
+    use crate::store::{ConnectOptions, DbTarget, demo};
+
+    /// The SQLite path reads the learners as one JSON array: it must give back exactly the
+    /// rows the plain query gives, hostile text, NULLs and booleans included.
+    #[tokio::test]
+    async fn the_sqlite_json_path_returns_what_the_plain_query_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = DbTarget::Sqlite(dir.path().join("t.sqlite"));
+        let store = Store::connect(&target, &ConnectOptions::default()).await.unwrap();
+        store.migrate(&target.label()).await.unwrap();
+        demo::load(&store, 1_763_804_800).await.unwrap();
+        let crate::store::Pool::Sqlite(pool) = store.pool() else { unreachable!("a SQLite store") };
+        let nasty = [
+            ("Zoë \"quoted\" \\ back\\slash", "O'Neil\u{1b}[31m", None),
+            ("李小龙 🎓", "Tab\tNew\nLine\u{0}", Some("")),
+            ("\u{202E}Bidi", "Zoe\u{0301}", Some("x@y.fr")),
+        ];
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM people ORDER BY id LIMIT 3 OFFSET 5")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        for (id, (first, last, email)) in ids.iter().zip(nasty) {
+            sqlx::query("UPDATE people SET firstname = $1, lastname = $2, email = $3, phone = NULL, suspended = TRUE WHERE id = $4")
+                .bind(first)
+                .bind(last)
+                .bind(email)
+                .bind(id)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        let admin = Scope {
+            username: "admin".into(),
+            person: Some(Person {
+                id: -1,
+                username: "admin".into(),
+                firstname: String::new(),
+                lastname: String::new(),
+                email: None,
+                is_admin: true,
+                damaged: false,
+            }),
+        };
+        let courses: Vec<i64> = sqlx::query_scalar("SELECT id FROM courses").fetch_all(pool).await.unwrap();
+        let (mut rows, mut hostile) = (0, 0);
+        for c in courses {
+            let mut fast = store.course_learners(&admin, c).await.unwrap().rows;
+            let mut plain: Vec<LearnerRow> =
+                sqlx::query_as(COURSE_LEARNERS).bind(c).fetch_all(pool).await.unwrap();
+            fast.sort_by_key(|r| r.enrolment_id);
+            plain.sort_by_key(|r| r.enrolment_id);
+            assert_eq!(fast, plain, "course {c}");
+            rows += plain.len();
+            hostile += plain.iter().filter(|r| ids.contains(&r.person_id)).count();
+        }
+        assert!(rows > 100 && hostile > 0, "{rows} rows, {hostile} of the hostile learners");
+    }
+}

@@ -5,34 +5,10 @@
 use super::people::Scope;
 use super::{Result, Store, StoreError};
 use crate::model::Ts;
-use crate::model::triage::{FollowUp, Group};
 use crate::{with_pool, with_txc};
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct TriageRow {
-    pub enrolment_id: i64,
-    pub course_id: i64,
-    pub shortname: String,
-    pub fullname: String,
-    pub person_id: i64,
-    pub username: String,
-    pub firstname: String,
-    pub lastname: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub suspended: bool,
-    pub platform_last_access: Option<Ts>,
-    /// When the course opened for this learner: their start date, else the course's, else
-    /// the enrolment date.
-    pub opened_at: Ts,
-    pub reminders_sent: i64,
-    pub last_reminder_at: Option<Ts>,
-    pub reminders_in_flight: i64,
-    pub last_contact_at: Option<Ts>,
-    pub last_note: Option<String>,
-    /// A stored value could not be read as such (see `store::lenient`): flag the row.
-    pub damaged: bool,
-}
+/// The queue's rows are a model type (the dashboard builds its entries from them).
+pub use crate::model::triage::TriageRow;
 
 crate::lenient_row!(TriageRow, |c| Ok(TriageRow {
     enrolment_id: c.int("enrolment_id")?,
@@ -55,22 +31,6 @@ crate::lenient_row!(TriageRow, |c| Ok(TriageRow {
     last_note: c.opt_text("last_note")?,
     damaged: c.damaged,
 }));
-
-impl TriageRow {
-    pub fn group(&self) -> Group {
-        Group::of(self.platform_last_access)
-    }
-
-    pub fn follow_up(&self) -> FollowUp {
-        FollowUp {
-            suspended: self.suspended,
-            reminders_sent: self.reminders_sent,
-            last_reminder_at: self.last_reminder_at,
-            reminders_in_flight: self.reminders_in_flight,
-            last_contact_at: self.last_contact_at,
-        }
-    }
-}
 
 // Copies sent to the tutor are not reminders of the learner. The history is aggregated once
 // over the queue's enrolments: correlated subqueries filtered on `status` let SQLite's

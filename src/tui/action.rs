@@ -1,88 +1,108 @@
-//! Everything that can happen to the application, as data.
+//! Everything that can happen to the application, as data: what the runtime and the
+//! terminal report, and what a pane asks for once it has handled a key. A confirmation
+//! holds the action it confirms; a dialog's "done" is an action like any other.
 
 use crossterm::event::KeyEvent;
 
-use super::tasks::Loaded;
+use super::effect::{Effect, Loaded};
+use super::frame::Level;
+use super::ui::CourseRef;
+use crate::reminders::{LogAct, Progress};
 
-/// A user command, produced by the keymap from a key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Cmd {
-    Quit,
-    Help,
-    NextTab,
-    PrevTab,
-    GoTab(u8),
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    Left,
-    Right,
-    Open,
-    Back,
-    Filter,
-    SortNext,
-    SortReverse,
-    FocusNext,
-    FocusPrev,
-    Mark,
-    MarkAll,
-    UnmarkAll,
-    Refresh,
-    /// Show a sub-view of the course detail (0: information, 1: lessons, 2: reviews).
-    Section(u8),
-    /// Jump to the Centre de tutorat of the course at hand.
-    OpenTutoring,
-    /// Cycle the enrolment-kind filter.
-    KindFilter,
-    /// Open a picker (course, or another course of the learner in a report).
-    Pick,
-    /// Previous / next item of a series (the learner's courses in a report).
-    PrevItem,
-    NextItem,
-    /// Open the statistics editor on the lesson under the cursor (report).
-    Edit,
-    /// Undo the tutor's last edit of this learner (report).
-    Undo,
-    /// Conflict view: start again from the stored values / save over them.
-    Reload,
-    Overwrite,
-    /// Answers to a confirmation.
-    Yes,
-    No,
-    /// Triage filters: group, next step.
-    GroupFilter,
-    StepFilter,
-    /// Record a contact with a note (triage).
-    Note,
-    /// Open the Relancer dialog for the marked learners (else the current one).
-    Remind,
-    /// Remove (the last attachment of the Relancer dialog).
-    Delete,
-    /// Relances tab: send a failed or uncertain reminder again / confirm an uncertain one
-    /// arrived / cancel a waiting one.
-    Retry,
-    ConfirmSent,
-    CancelReminder,
-    /// Stop the sending in progress (between two messages).
-    StopSending,
+/// What a picker's choice is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PickFor {
+    /// The course shown in the Centre de tutorat.
+    TutoringCourse,
+    /// Another enrolment of the learner whose report is open.
+    ReportCourse,
+    /// The course filter of the triage.
+    TriageCourse,
+}
+
+/// One line of a picker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub id: i64,
+    pub label: String,
+    pub detail: String,
 }
 
 #[derive(Debug)]
 pub enum Action {
-    /// A key no binding claimed, or a key for a text field.
+    // From the terminal and the runtime.
+    /// A key, read through the keymap of the pane on top.
     Key(KeyEvent),
     Paste(String),
-    Cmd(Cmd),
     Loaded(Loaded),
     /// Terminal resized (the next frame uses the new size).
     Resize,
     /// Animation tick while work is in flight.
     Tick,
     /// A sending in the background moved on by one message.
-    SendProgress(crate::reminders::Progress),
+    SendProgress(Progress),
     /// A time the application asked to be woken at has come (retries of failed reminders).
     Wake,
+
+    // What panes ask for.
+    /// Handled; nothing more to do.
+    Done,
+    /// Several, in order.
+    Batch(Vec<Action>),
+    Quit,
+    /// Closes the layer on top.
+    Close,
+    Run(Effect),
+    Status(Level, String),
+    /// Opens a course's Centre de tutorat.
+    OpenCourse(CourseRef),
+    /// Esc at the top of the Centre de tutorat: back to Formations.
+    ToFormations,
+    /// A learner's report, in the Centre de tutorat of their course.
+    OpenReport {
+        course: CourseRef,
+        enrolment_id: i64,
+        learner: String,
+    },
+    /// The picker of the Centre de tutorat's course (the choices are the tutor's courses).
+    PickCourse,
+    Pick {
+        purpose: PickFor,
+        title: String,
+        choices: Vec<Choice>,
+        current: Option<i64>,
+    },
+    /// A picker's choice.
+    Picked(PickFor, i64),
+    /// Asks first; `yes` happens only on a yes.
+    Confirm {
+        title: String,
+        message: String,
+        yes: Box<Action>,
+    },
+    /// The contact-note dialog for these enrolments (`who`: for its title).
+    Note {
+        enrolment_ids: Vec<i64>,
+        who: String,
+    },
+    /// The Relancer dialog for these enrolments, on the template that fits (`prefer`).
+    OpenRemind {
+        targets: Vec<i64>,
+        prefer: &'static str,
+    },
+    /// Undo the tutor's last edit of this enrolment (confirmed).
+    UndoEdit {
+        enrolment_id: i64,
+    },
+    /// Save the statistics editor's values over another tutor's save (confirmed).
+    OverwriteStats,
+    /// Queue and send the Relancer dialog's messages (confirmed).
+    SendReminders,
+    /// Retry, confirm or cancel one reminder of the Relances tab (confirmed).
+    LogAct {
+        id: i64,
+        act: LogAct,
+    },
+    /// Reload the Relances tab (its status filter changed).
+    ReloadLog,
 }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::keymap::{self, Context};
-use super::views::Ui;
+use super::ui::Ui;
 use crate::text;
 
 pub const MIN_WIDTH: u16 = 80;
@@ -75,6 +75,11 @@ pub fn tabs(f: &mut Frame, area: Rect, ui: &Ui, titles: &[String], active: usize
 /// Hints of the context, trimmed from the end so that help and quit always fit.
 pub fn hints(f: &mut Frame, area: Rect, ui: &Ui, ctx: Context) {
     let t = &ui.theme;
+    if let Some(key) = ctx.hint_text() {
+        let line = Line::from(Span::styled(format!(" {}", ui.loc.t(key)), t.muted));
+        f.render_widget(Paragraph::new(line), area.intersection(f.area()));
+        return;
+    }
     let (own, global) = keymap::hints(ctx);
     let label = |b: &&keymap::Binding| (b.hint_label(&ui.loc), ui.loc.t(b.desc).to_string());
     let tail: Vec<(String, String)> = global.iter().map(label).collect();
@@ -137,12 +142,6 @@ pub fn status(f: &mut Frame, area: Rect, ui: &Ui, status: Option<&Status>, busy:
     } else {
         Line::default()
     };
-    f.render_widget(Paragraph::new(line), area.intersection(f.area()));
-}
-
-/// The hint line while a picker is open (its keys are fixed: type, arrows, Enter, Esc).
-pub fn picker_hints(f: &mut Frame, area: Rect, ui: &Ui) {
-    let line = Line::from(Span::styled(format!(" {}", ui.loc.t("picker.hint")), ui.theme.muted));
     f.render_widget(Paragraph::new(line), area.intersection(f.area()));
 }
 

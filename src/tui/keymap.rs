@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::Cmd;
+use super::command::Cmd;
 use crate::locale::Locale;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +69,8 @@ pub struct Binding {
     pub desc: &'static str,
     /// Shown in the hint line (the help overlay shows every binding).
     pub hint: bool,
+    /// A global binding that holds in dialogs and text fields too (Ctrl-C).
+    pub everywhere: bool,
 }
 
 impl Binding {
@@ -83,7 +85,12 @@ impl Binding {
 }
 
 const fn b(keys: &'static [Chord], cmd: Cmd, desc: &'static str, hint: bool) -> Binding {
-    Binding { keys, cmd, desc, hint }
+    Binding { keys, cmd, desc, hint, everywhere: false }
+}
+
+/// A global binding that every context keeps, modal ones included.
+const fn everywhere(keys: &'static [Chord], cmd: Cmd, desc: &'static str) -> Binding {
+    Binding { keys, cmd, desc, hint: false, everywhere: true }
 }
 
 /// Where keys are being read.
@@ -103,10 +110,20 @@ pub enum Context {
     Remind,
     RemindBody,
     Relances,
+    /// Typing a list's `/` filter.
+    Filter,
+    /// A picker: typing filters, arrows move.
+    Picker,
+    /// A one-line field of the statistics editor.
+    EditStatsField,
+    /// The suspend-data text area of the statistics editor.
+    EditStatsText,
+    /// The path of an attachment being typed (Relancer).
+    RemindAttach,
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 19] = [
         Context::Global,
         Context::Formations,
         Context::CourseDetail,
@@ -121,6 +138,11 @@ impl Context {
         Context::Remind,
         Context::RemindBody,
         Context::Relances,
+        Context::Filter,
+        Context::Picker,
+        Context::EditStatsField,
+        Context::EditStatsText,
+        Context::RemindAttach,
     ];
 
     pub fn title_key(self) -> &'static str {
@@ -139,7 +161,17 @@ impl Context {
             Context::Remind => "help.remind",
             Context::RemindBody => "help.remind_body",
             Context::Relances => "tabs.relances",
+            Context::Filter => "pane_keys.title_filter",
+            Context::Picker => "pane_keys.title_picker",
+            Context::EditStatsField | Context::EditStatsText => "help.edit_stats",
+            Context::RemindAttach => "pane_keys.title_attach",
         }
+    }
+
+    /// A context whose hint line is one sentence rather than its bindings (a picker: type
+    /// to filter, arrows, Enter, Esc — the keys its table binds, see the tests).
+    pub fn hint_text(self) -> Option<&'static str> {
+        (self == Context::Picker).then_some("picker.hint")
     }
 }
 
@@ -159,7 +191,7 @@ const MOVE: [Binding; 6] = [
 static GLOBAL: [Binding; 12] = [
     b(&[ch('?')], Cmd::Help, "keys_desc.help", true),
     b(&[ch('q')], Cmd::Quit, "keys_desc.quit", true),
-    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
+    everywhere(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always"),
     b(&[ch('1')], Cmd::GoTab(0), "keys_desc.tab1", false),
     b(&[ch('2')], Cmd::GoTab(1), "keys_desc.tab2", false),
     b(&[ch('3')], Cmd::GoTab(2), "keys_desc.tab3", false),
@@ -231,7 +263,7 @@ static REPORT: [Binding; 16] = [
 
 // Text fields of the editor take every other key; these are read around them.
 #[rustfmt::skip]
-static EDIT_STATS: [Binding; 10] = [
+static EDIT_STATS: [Binding; 9] = [
     b(&[key(Tab)], Cmd::FocusNext, "keys_desc.next_field", true),
     b(&[key(BackTab)], Cmd::FocusPrev, "keys_desc.prev_field", false),
     b(&[key(Enter)], Cmd::Open, "keys_desc.activate", true),
@@ -241,15 +273,31 @@ static EDIT_STATS: [Binding; 10] = [
     b(&[key(Right)], Cmd::Right, "keys_desc.choice_next", false),
     b(&[key(Down)], Cmd::Down, "keys_desc.field_down", false),
     b(&[key(Up)], Cmd::Up, "keys_desc.field_up", false),
-    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
+];
+
+// A one-line field takes every other key: letters, Space, ←/→ and ⌫ edit the text.
+#[rustfmt::skip]
+static EDIT_STATS_FIELD: [Binding; 5] = [
+    b(&[key(Tab)], Cmd::FocusNext, "keys_desc.next_field", true),
+    b(&[key(BackTab)], Cmd::FocusPrev, "keys_desc.prev_field", false),
+    b(&[key(Enter), key(Down)], Cmd::Down, "keys_desc.next_field", false),
+    b(&[key(Up)], Cmd::Up, "keys_desc.prev_field", false),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.cancel_edit", true),
+];
+
+// The text area takes every other key, Enter (a new line) and the arrows included.
+#[rustfmt::skip]
+static EDIT_STATS_TEXT: [Binding; 3] = [
+    b(&[key(Tab)], Cmd::FocusNext, "keys_desc.next_field", true),
+    b(&[key(BackTab)], Cmd::FocusPrev, "keys_desc.prev_field", false),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.cancel_edit", true),
 ];
 
 #[rustfmt::skip]
-static EDIT_CONFLICT: [Binding; 4] = [
+static EDIT_CONFLICT: [Binding; 3] = [
     b(&[ch('r')], Cmd::Reload, "keys_desc.reload_theirs", true),
     b(&[ch('o')], Cmd::Overwrite, "keys_desc.overwrite", true),
     b(&[key(Esc)], Cmd::Back, "keys_desc.cancel_edit", true),
-    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
 ];
 
 #[rustfmt::skip]
@@ -271,14 +319,13 @@ static TRIAGE: [Binding; 19] = [
 ];
 
 #[rustfmt::skip]
-static NOTE: [Binding; 3] = [
+static NOTE: [Binding; 2] = [
     b(&[key(Enter)], Cmd::Yes, "keys_desc.save_note", true),
     b(&[key(Esc)], Cmd::No, "keys_desc.cancel_edit", true),
-    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
 ];
 
 #[rustfmt::skip]
-static REMIND: [Binding; 14] = [
+static REMIND: [Binding; 13] = [
     b(&[key(Tab)], Cmd::FocusNext, "keys_desc.next_field", true),
     b(&[key(BackTab)], Cmd::FocusPrev, "keys_desc.prev_field", false),
     b(&[key(Enter)], Cmd::Open, "keys_desc.activate", true),
@@ -292,15 +339,20 @@ static REMIND: [Binding; 14] = [
     b(&[key(PageUp)], Cmd::PageUp, "keys_desc.preview_up", false),
     b(&[key(Delete)], Cmd::Delete, "keys_desc.remove_attachment", false),
     b(&[key(Backspace)], Cmd::Delete, "keys_desc.remove_attachment", false),
-    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
 ];
 
 // While the body is being edited every other key goes to the text.
 #[rustfmt::skip]
-static REMIND_BODY: [Binding; 3] = [
+static REMIND_BODY: [Binding; 2] = [
     b(&[key(Esc)], Cmd::Back, "keys_desc.body_done", true),
     b(&[key(Tab)], Cmd::FocusNext, "keys_desc.body_done_next", true),
-    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
+];
+
+// The path being typed takes every other key.
+#[rustfmt::skip]
+static REMIND_ATTACH: [Binding; 2] = [
+    b(&[key(Enter)], Cmd::Accept, "pane_keys.attach_file", true),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.cancel_edit", true),
 ];
 
 #[rustfmt::skip]
@@ -314,19 +366,35 @@ static RELANCES: [Binding; 11] = [
 ];
 
 #[rustfmt::skip]
-static CONFIRM: [Binding; 3] = [
+static CONFIRM: [Binding; 2] = [
     b(&[key(Enter), ch('y'), ch('o')], Cmd::Yes, "keys_desc.confirm_yes", true),
     b(&[key(Esc), ch('n')], Cmd::No, "keys_desc.confirm_no", true),
-    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
 ];
 
 #[rustfmt::skip]
-static HELP: [Binding; 5] = [
+static HELP: [Binding; 4] = [
     b(&[key(Down), ch('j')], Cmd::Down, "keys_desc.scroll_down", true),
     b(&[key(Up), ch('k')], Cmd::Up, "keys_desc.scroll_up", true),
     b(&[key(Esc), ch('?')], Cmd::Back, "keys_desc.close", true),
     b(&[ch('q')], Cmd::Back, "keys_desc.close", false),
-    b(&[ctrl('c')], Cmd::Quit, "keys_desc.quit_always", false),
+];
+
+// The filter line takes every other key (letters, digits, q, ?… are typed).
+#[rustfmt::skip]
+static FILTER: [Binding; 2] = [
+    b(&[key(Enter)], Cmd::Accept, "pane_keys.keep_filter", true),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.clear_filter", true),
+];
+
+// Typing filters the choices; only the arrows, the page keys, Enter and Esc are read.
+#[rustfmt::skip]
+static PICKER: [Binding; 6] = [
+    b(&[key(Down)], Cmd::Down, "keys_desc.down", true),
+    b(&[key(Up)], Cmd::Up, "keys_desc.up", true),
+    b(&[key(PageDown)], Cmd::PageDown, "keys_desc.page_down", false),
+    b(&[key(PageUp)], Cmd::PageUp, "keys_desc.page_up", false),
+    b(&[key(Enter)], Cmd::Open, "pane_keys.choose", true),
+    b(&[key(Esc)], Cmd::Back, "keys_desc.cancel_edit", true),
 ];
 
 pub fn bindings(ctx: Context) -> &'static [Binding] {
@@ -345,27 +413,53 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::Remind => &REMIND,
         Context::RemindBody => &REMIND_BODY,
         Context::Relances => &RELANCES,
+        Context::Filter => &FILTER,
+        Context::Picker => &PICKER,
+        Context::EditStatsField => &EDIT_STATS_FIELD,
+        Context::EditStatsText => &EDIT_STATS_TEXT,
+        Context::RemindAttach => &REMIND_ATTACH,
     }
 }
 
-/// Whether a context's own table is the whole story (overlays), or the global one applies too.
+/// Whether a context's own table is the whole story (overlays, text being typed), or the
+/// global one applies too. Either way the global bindings marked `everywhere` hold.
 pub fn is_modal(ctx: Context) -> bool {
-    matches!(
+    !matches!(
         ctx,
-        Context::Help
-            | Context::EditStats
-            | Context::EditConflict
-            | Context::Confirm
-            | Context::Note
-            | Context::Remind
-            | Context::RemindBody
+        Context::Global
+            | Context::Formations
+            | Context::CourseDetail
+            | Context::Tutoring
+            | Context::Report
+            | Context::Triage
+            | Context::Relances
     )
 }
 
+/// The global bindings that hold in a context.
+fn globals(ctx: Context) -> impl Iterator<Item = &'static Binding> {
+    bindings(Context::Global).iter().filter(move |g| g.everywhere || !is_modal(ctx))
+}
+
 /// The command for a key in a context: the context's table first, then the global one.
+/// `None`: a key for the context's text field, if it has one.
 pub fn lookup(ctx: Context, ev: &KeyEvent) -> Option<Cmd> {
-    let find = |t: &[Binding]| t.iter().find(|b| b.keys.iter().any(|k| k.matches(ev))).map(|b| b.cmd);
-    find(bindings(ctx)).or_else(|| if is_modal(ctx) { None } else { find(bindings(Context::Global)) })
+    let hit = |b: &&Binding| b.keys.iter().any(|k| k.matches(ev));
+    bindings(ctx).iter().find(hit).or_else(|| globals(ctx).find(hit)).map(|b| b.cmd)
+}
+
+/// A key that gives `cmd` in a context (its first one), as a terminal would send it: how
+/// tests press a command by its name.
+pub fn key_for(ctx: Context, cmd: Cmd) -> Option<KeyEvent> {
+    let b = bindings(ctx).iter().chain(globals(ctx)).find(|b| b.cmd == cmd)?;
+    let k = b.keys.first()?;
+    let mut mods = if k.ctrl { KeyModifiers::CONTROL } else { KeyModifiers::NONE };
+    if matches!(k.code, KeyCode::Char(c) if c.is_uppercase()) || k.code == KeyCode::BackTab {
+        mods |= KeyModifiers::SHIFT;
+    }
+    // What `key_for` gives, `lookup` reads back (a key shadowed by the context is skipped).
+    let ev = KeyEvent::new(k.code, mods);
+    (lookup(ctx, &ev) == Some(cmd)).then_some(ev)
 }
 
 /// Bindings for the hint line, hint-flagged only: the context's own, and the global ones
@@ -409,6 +503,11 @@ mod tests {
             Context::Note,
             Context::Remind,
             Context::RemindBody,
+            Context::Filter,
+            Context::Picker,
+            Context::EditStatsField,
+            Context::EditStatsText,
+            Context::RemindAttach,
         ] {
             assert!(is_modal(ctx), "{ctx:?}");
             assert_ne!(lookup(ctx, &ev(Char('q'))), Some(Cmd::Quit), "{ctx:?}");
@@ -421,6 +520,8 @@ mod tests {
         let c = KeyEvent::new(Char('c'), KeyModifiers::CONTROL);
         for ctx in Context::ALL {
             assert_eq!(lookup(ctx, &c), Some(Cmd::Quit));
+            let own = bindings(ctx).iter().any(|b| b.keys.contains(&ctrl('c')));
+            assert_eq!(own, ctx == Context::Global, "Ctrl-C is bound in the global table only ({ctx:?})");
         }
         let s = KeyEvent::new(Char('S'), KeyModifiers::SHIFT);
         assert_eq!(lookup(Context::Tutoring, &s), Some(Cmd::SortReverse));
@@ -440,6 +541,56 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Text fields get the keys their table does not bind: typing `q`, `1`, `?` or a
+    /// space types it.
+    #[test]
+    fn text_fields_leave_letters_digits_and_space_to_the_text() {
+        for ctx in [
+            Context::Filter,
+            Context::Picker,
+            Context::Note,
+            Context::EditStatsField,
+            Context::EditStatsText,
+            Context::RemindAttach,
+            Context::RemindBody,
+        ] {
+            for c in ['q', 'j', '1', '?', ' ', 'A', '/'] {
+                assert_eq!(lookup(ctx, &ev(Char(c))), None, "{ctx:?} takes {c:?} for its text");
+            }
+            assert!(lookup(ctx, &ev(Esc)).is_some(), "{ctx:?}: Esc leaves the field");
+        }
+        assert_eq!(lookup(Context::EditStatsField, &ev(Left)), None, "← moves in the text");
+    }
+
+    /// The picker's one-line hint names the keys its table binds.
+    #[test]
+    fn the_picker_hint_names_its_keys() {
+        for (code, cmd) in [(Up, Cmd::Up), (Down, Cmd::Down), (Enter, Cmd::Open), (Esc, Cmd::Back)] {
+            assert_eq!(lookup(Context::Picker, &ev(code)), Some(cmd));
+        }
+        for lang in [crate::locale::Lang::Fr, crate::locale::Lang::En] {
+            let hint = crate::locale::Locale::new(lang).t("picker.hint").to_string();
+            assert!(hint.contains("↑↓") && (hint.contains("Esc") || hint.contains("Échap")), "{hint}");
+        }
+    }
+
+    #[test]
+    fn key_for_gives_a_key_that_reads_back() {
+        for ctx in Context::ALL {
+            for bnd in bindings(ctx) {
+                if let Some(k) = key_for(ctx, bnd.cmd) {
+                    assert_eq!(lookup(ctx, &k), Some(bnd.cmd), "{ctx:?} {:?}", bnd.cmd);
+                }
+            }
+        }
+        assert_eq!(
+            key_for(Context::Tutoring, Cmd::MarkAll),
+            Some(KeyEvent::new(Char('A'), KeyModifiers::SHIFT))
+        );
+        assert_eq!(key_for(Context::Tutoring, Cmd::Quit), Some(ev(Char('q'))), "global keys count");
+        assert_eq!(key_for(Context::Note, Cmd::Mark), None);
     }
 
     #[test]

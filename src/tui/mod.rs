@@ -6,14 +6,20 @@
 
 pub mod action;
 pub mod app;
+pub mod command;
 pub mod dialogs;
+pub mod effect;
 pub mod frame;
 pub mod keymap;
+pub mod list;
+pub mod pane;
 pub mod remind_tasks;
 pub mod scroll;
+pub mod sheet;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;
+pub mod ui;
 pub mod views;
 pub mod widgets;
 
@@ -26,8 +32,10 @@ use tokio::sync::mpsc;
 
 use self::action::Action;
 use self::app::App;
-use self::remind_tasks::{RemindLoaded, TaskCtx};
+use self::effect::{Loaded, RemindLoaded};
+use self::remind_tasks::TaskCtx;
 use self::terminal::RestoreGuard;
+use crate::config::ScrollRegions;
 
 /// Frames are at least this far apart; input arriving meanwhile is folded into one frame.
 const FRAME_GAP: Duration = Duration::from_millis(12);
@@ -49,8 +57,8 @@ fn spawn_effects(app: &mut App, ctx: &TaskCtx, tx: &mpsc::UnboundedSender<Action
         let (ctx, tx) = (ctx.clone(), tx.clone());
         tokio::spawn(async move {
             let progress = tx.clone();
-            let emit = move |a: Action| {
-                let _ = progress.send(a);
+            let emit = move |p: crate::reminders::Progress| {
+                let _ = progress.send(Action::SendProgress(p));
             };
             let loaded = tasks::run_in(&ctx, effect, &emit).await;
             let _ = tx.send(Action::Loaded(loaded));
@@ -75,7 +83,7 @@ async fn finish_sending(app: &mut App, ctx: &TaskCtx, rx: &mut mpsc::UnboundedRe
     ctx.cancel_sending();
     let _ = tokio::time::timeout(Duration::from_secs(10), async {
         while let Some(a) = rx.recv().await {
-            let done = matches!(&a, Action::Loaded(tasks::Loaded::Remind(RemindLoaded::Dispatched { .. })));
+            let done = matches!(&a, Action::Loaded(Loaded::Remind(RemindLoaded::Dispatched { .. })));
             app.update(a);
             if done {
                 break;
@@ -98,10 +106,11 @@ fn handle_event(app: &mut App, ev: Event, panic_key: bool) {
     app.handle_event(ev);
 }
 
-pub async fn run(mut app: App, ctx: TaskCtx) -> color_eyre::Result<()> {
+/// Runs the dashboard until the tutor quits; `scroll_regions`: `[display] scroll_regions`.
+pub async fn run(mut app: App, ctx: TaskCtx, scroll_regions: ScrollRegions) -> color_eyre::Result<()> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    let mut term = terminal::setup()?;
+    let mut term = terminal::setup(scroll_regions.enabled())?;
     let _guard = RestoreGuard;
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut events = EventStream::new();

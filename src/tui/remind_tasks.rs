@@ -4,16 +4,14 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::action::Action;
+use super::effect::{RemindEffect, RemindLoaded};
 use crate::locale::Locale;
-use crate::model::Ts;
 use crate::reminders::templates::TemplateProblem;
 use crate::reminders::{
-    self, Attachment, AttachmentError, CancelToken, Compose, Enqueued, Plan, PlanRequest, Progress,
-    RemindError, Reminders, Status, Summary, TemplateError, Transport, dispatch,
+    self, Attachment, AttachmentError, CancelToken, LogAct, Progress, RemindError, Reminders, TemplateError,
+    Transport, dispatch,
 };
 use crate::store::people::Scope;
-use crate::store::reminders::ReminderLogRow;
 use crate::store::{Store, StoreError};
 
 /// What reminder tasks need besides the store: the settings and templates, the transport
@@ -51,60 +49,6 @@ impl TaskCtx {
     }
 }
 
-/// What the Relances tab can do to one reminder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogAct {
-    /// Put a failed or uncertain reminder back in the queue (it is then sent).
-    Retry,
-    /// The tutor checked that an uncertain one arrived.
-    Confirm,
-    /// It will not be sent.
-    Cancel,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum RemindEffect {
-    Plan {
-        req: PlanRequest,
-        now: Ts,
-    },
-    ReadAttachment {
-        path: String,
-    },
-    Enqueue {
-        plan: Box<Plan>,
-        compose: Box<Compose>,
-        now: Ts,
-    },
-    /// Send what is due for this tutor (`batch`: only that sending). `quiet`: a background
-    /// resume at start or a scheduled retry, reported only if something happened.
-    Dispatch {
-        batch: Option<String>,
-        quiet: bool,
-    },
-    /// Stop the sending in progress between two messages.
-    Cancel,
-    LoadLog {
-        status: Option<Status>,
-    },
-    Act {
-        id: i64,
-        act: LogAct,
-        now: Ts,
-    },
-}
-
-#[derive(Debug)]
-pub enum RemindLoaded {
-    Plan(Result<Plan, RemindError>),
-    Attachment(Result<Attachment, AttachmentError>),
-    Enqueued(Result<Enqueued, RemindError>),
-    Dispatched { quiet: bool, result: Result<Summary, RemindError>, next_retry: Option<Ts> },
-    CancelRequested,
-    Log(Result<Vec<ReminderLogRow>, String>),
-    Acted { act: LogAct, result: Result<(), String> },
-}
-
 /// Rows the Relances tab loads at most (newest first).
 pub const LOG_LIMIT: i64 = 5_000;
 
@@ -112,7 +56,7 @@ fn store_text(r: Result<(), StoreError>) -> Result<(), String> {
     r.map_err(|e| e.to_string())
 }
 
-pub async fn run(ctx: &TaskCtx, e: RemindEffect, emit: &(dyn Fn(Action) + Send + Sync)) -> RemindLoaded {
+pub async fn run(ctx: &TaskCtx, e: RemindEffect, emit: &(dyn Fn(Progress) + Send + Sync)) -> RemindLoaded {
     let (store, scope) = (&ctx.store, &ctx.scope);
     match e {
         RemindEffect::Plan { req, now } => RemindLoaded::Plan(match &ctx.reminders {
@@ -141,7 +85,7 @@ pub async fn run(ctx: &TaskCtx, e: RemindEffect, emit: &(dyn Fn(Action) + Send +
             let mut opts = rem.dispatch_options();
             opts.batch = batch;
             let identity = rem.identity(scope);
-            let report = |p: &Progress| emit(Action::SendProgress(p.clone()));
+            let report = |p: &Progress| emit(p.clone());
             let result = dispatch(store, transport, scope, &identity, &opts, report, &token).await;
             let next_retry = store.next_retry_at(scope.person_id()).await.ok().flatten();
             RemindLoaded::Dispatched { quiet, result, next_retry }

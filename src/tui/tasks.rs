@@ -1,100 +1,12 @@
-//! Work the UI asks for (database queries) and its results. The runtime runs each effect
-//! in a tokio task; tests run them inline. Either way the result comes back as an `Action`.
+//! Running effects: the runtime runs each in a tokio task, tests inline. Either way the
+//! result comes back as an `Action::Loaded`.
 
-use crate::model::Ts;
-use crate::model::catalog::{Category, CourseSummary};
-use crate::model::triage::Rules;
-use crate::store::courses::CourseDetail;
-use crate::store::learners::CourseLearners;
+use crate::model::triage::QueueEntry;
+use crate::reminders::Progress;
 use crate::store::people::Scope;
-use crate::store::progress::{SaveOutcome, StatsEdit, StatsRecord, UndoOutcome};
-use crate::store::report::Report;
 use crate::store::{Store, StoreError};
-use crate::tui::action::Action;
-use crate::tui::remind_tasks::{self, RemindEffect, RemindLoaded, TaskCtx};
-use crate::tui::views::triage::Entry;
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Effect {
-    LoadFormations,
-    LoadLearners {
-        course_id: i64,
-    },
-    LoadCourseDetail {
-        course_id: i64,
-    },
-    LoadReport {
-        enrolment_id: i64,
-    },
-    /// The stored statistics of a lesson, to open the editor on.
-    LoadStats {
-        enrolment_id: i64,
-        lesson_id: i64,
-    },
-    SaveStats {
-        edit: StatsEdit,
-        now: Ts,
-    },
-    UndoEdit {
-        enrolment_id: i64,
-        now: Ts,
-    },
-    /// The queue, with its next steps computed for `now` under `rules`.
-    LoadTriage {
-        now: Ts,
-        rules: Rules,
-    },
-    AddNotes {
-        enrolment_ids: Vec<i64>,
-        note: String,
-        now: Ts,
-    },
-    Remind(RemindEffect),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct FormationsData {
-    pub categories: Vec<Category>,
-    pub courses: Vec<CourseSummary>,
-}
-
-/// A finished effect. Errors are carried as text ready for the status line.
-#[derive(Debug)]
-pub enum Loaded {
-    Formations(Result<FormationsData, String>),
-    Learners {
-        course_id: i64,
-        result: Result<CourseLearners, String>,
-    },
-    CourseDetail {
-        course_id: i64,
-        result: Result<Box<CourseDetail>, String>,
-    },
-    Report {
-        enrolment_id: i64,
-        result: Result<Box<Report>, String>,
-    },
-    Stats {
-        enrolment_id: i64,
-        result: Result<Box<StatsRecord>, String>,
-    },
-    StatsSaved {
-        enrolment_id: i64,
-        result: Result<SaveOutcome, String>,
-    },
-    Undone {
-        enrolment_id: i64,
-        result: Result<UndoOutcome, String>,
-    },
-    /// The triage queue, ready to show: entries are built here, off the UI thread, because
-    /// a tutor of many courses can have 20,000 of them.
-    Triage(Result<Vec<Entry>, String>),
-    NotesAdded {
-        count: usize,
-        result: Result<(), String>,
-    },
-    Remind(RemindLoaded),
-}
+use crate::tui::effect::{Effect, FormationsData, Loaded};
+use crate::tui::remind_tasks::{self, TaskCtx};
 
 fn text<T>(r: Result<T, StoreError>) -> Result<T, String> {
     r.map_err(|e| e.to_string())
@@ -108,7 +20,7 @@ pub async fn run(store: &Store, scope: &Scope, effect: Effect) -> Loaded {
 }
 
 /// Runs an effect; long ones (sending) report progress through `emit` as they go.
-pub async fn run_in(ctx: &TaskCtx, effect: Effect, emit: &(dyn Fn(Action) + Send + Sync)) -> Loaded {
+pub async fn run_in(ctx: &TaskCtx, effect: Effect, emit: &(dyn Fn(Progress) + Send + Sync)) -> Loaded {
     let (store, scope) = (&ctx.store, &ctx.scope);
     match effect {
         Effect::Remind(e) => Loaded::Remind(remind_tasks::run(ctx, e, emit).await),
@@ -145,7 +57,7 @@ pub async fn run_in(ctx: &TaskCtx, effect: Effect, emit: &(dyn Fn(Action) + Send
             result: text(store.undo_last_edit(scope, enrolment_id, now).await),
         },
         Effect::LoadTriage { now, rules } => Loaded::Triage(text(
-            store.triage(scope, None, now).await.map(|rows| Entry::build_all(rows, now, &rules)),
+            store.triage(scope, None, now).await.map(|rows| QueueEntry::build_all(rows, now, &rules)),
         )),
         Effect::AddNotes { enrolment_ids, note, now } => Loaded::NotesAdded {
             count: enrolment_ids.len(),

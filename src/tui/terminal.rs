@@ -33,7 +33,8 @@ impl Write for Gate {
 /// SSH packet and show a half-drawn frame); the backend scrolls instead of repainting.
 pub type Term = Terminal<ScrollBackend<BufWriter<Gate>>>;
 
-pub fn setup() -> io::Result<Term> {
+/// `scroll_regions`: whether the backend scrolls bands that moved (see `tui::scroll`).
+pub fn setup(scroll_regions: bool) -> io::Result<Term> {
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut out = BufWriter::with_capacity(64 * 1024, Gate(stdout()));
@@ -41,7 +42,7 @@ pub fn setup() -> io::Result<Term> {
         restore();
         return Err(e);
     }
-    Terminal::new(ScrollBackend::new(out))
+    Terminal::new(ScrollBackend::new(out).with_scroll_regions(scroll_regions))
 }
 
 /// Leaves raw mode and the alternate screen. Safe to call more than once.

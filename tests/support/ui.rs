@@ -11,9 +11,11 @@ use tutorat::model::time::DisplayTz;
 use tutorat::store::Store;
 use tutorat::tui::action::Action;
 use tutorat::tui::app::App;
+use tutorat::tui::command::Cmd;
+use tutorat::tui::keymap;
 use tutorat::tui::tasks;
 use tutorat::tui::theme::Theme;
-use tutorat::tui::views::Ui;
+use tutorat::tui::ui::Ui;
 
 /// 2025-11-22 09:46:40 UTC: every snapshot is drawn at this instant.
 pub const NOW: i64 = 1_763_804_800;
@@ -51,7 +53,8 @@ pub async fn settle_ctx(app: &mut App, ctx: &tutorat::tui::remind_tasks::TaskCtx
         }
         for e in effects {
             let emitted = std::sync::Mutex::new(Vec::new());
-            let emit = |a: Action| emitted.lock().unwrap().push(a);
+            let emit =
+                |p: tutorat::reminders::Progress| emitted.lock().unwrap().push(Action::SendProgress(p));
             let loaded = tasks::run_in(ctx, e, &emit).await;
             for a in emitted.into_inner().unwrap() {
                 app.update(a);
@@ -66,6 +69,28 @@ pub async fn app_for(store: &Store, username: &str, lang: Lang, label: &str) -> 
     let mut app = App::new(ui(lang), scope, label.to_string());
     settle(&mut app, store).await;
     app
+}
+
+/// Does what the tutor does by the command's name, as lazygit's integration tests do: the key
+/// the keymap binds to `cmd` where the keys are read now (the pane on top) is pressed, so
+/// a test reads as intents and survives a key being bound differently. Panics when no key
+/// gives that command there.
+pub fn cmd(app: &mut App, cmd: Cmd) {
+    let ctx = app.context();
+    let key = keymap::key_for(ctx, cmd).unwrap_or_else(|| panic!("no key gives {cmd:?} in {ctx:?}"));
+    app.handle_event(Event::Key(key));
+}
+
+/// The same command `n` times.
+pub fn cmd_n(app: &mut App, c: Cmd, n: usize) {
+    for _ in 0..n {
+        cmd(app, c);
+    }
+}
+
+/// Types text into the field that has the keys (a filter, a picker, a note, a path).
+pub fn type_text(app: &mut App, s: &str) {
+    keys(app, s);
 }
 
 pub fn press(app: &mut App, code: KeyCode) {

@@ -1,42 +1,14 @@
-//! The statistics editor and confirmations, as seen from the application: what a dialog
-//! asks for, and what its saves and undos come back with.
+//! The statistics editor, as seen from the application: opening it, and what its saves and
+//! undos come back with.
 
 use super::{App, Layer};
 use crate::store::progress::{SaveOutcome, UndoOutcome};
 use crate::text;
-use crate::tui::dialogs::confirm::{Confirm, Pending};
-use crate::tui::dialogs::edit_stats::{DialogOut, EditStats};
+use crate::tui::dialogs::edit_stats::EditStats;
+use crate::tui::effect::{Effect, Loaded};
 use crate::tui::frame::Level;
-use crate::tui::tasks::{Effect, Loaded};
 
 impl App {
-    pub(super) fn dialog_out(&mut self, out: DialogOut) {
-        let loc = &self.ui.loc;
-        match out {
-            DialogOut::Stay => {}
-            DialogOut::Close => {
-                self.layers.pop();
-            }
-            DialogOut::Save(edit) => self.run(Effect::SaveStats { edit, now: self.ui.now }),
-            DialogOut::ConfirmDiscard => {
-                let c = Confirm::new(
-                    loc.t("confirm.discard_title").to_string(),
-                    loc.t("confirm.discard_text").to_string(),
-                    Pending::DiscardEdit,
-                );
-                self.layers.push(Layer::Confirm(c));
-            }
-            DialogOut::ConfirmOverwrite => {
-                let c = Confirm::new(
-                    loc.t("confirm.overwrite_title").to_string(),
-                    loc.t("confirm.overwrite_text").to_string(),
-                    Pending::Overwrite,
-                );
-                self.layers.push(Layer::Confirm(c));
-            }
-        }
-    }
-
     pub(super) fn editor(&mut self) -> Option<&mut EditStats> {
         self.layers.iter_mut().rev().find_map(|l| match l {
             Layer::EditStats(d) => Some(d.as_mut()),
@@ -48,18 +20,10 @@ impl App {
         self.layers.retain(|l| !matches!(l, Layer::EditStats(_)));
     }
 
-    pub(super) fn confirmed(&mut self, p: Pending) {
-        match p {
-            Pending::DiscardEdit => self.close_editor(),
-            Pending::Overwrite => {
-                if let Some(edit) = self.editor().and_then(|d| d.overwrite()) {
-                    self.run(Effect::SaveStats { edit, now: self.ui.now });
-                }
-            }
-            Pending::Undo { enrolment_id } => self.run(Effect::UndoEdit { enrolment_id, now: self.ui.now }),
-            p @ (Pending::SendReminders | Pending::DiscardRemind | Pending::LogAct { .. }) => {
-                self.remind_confirmed(p)
-            }
+    /// Confirmed: the editor's values saved over the other tutor's.
+    pub(super) fn overwrite_stats(&mut self) {
+        if let Some(edit) = self.editor().and_then(|d| d.overwrite()) {
+            self.run(Effect::SaveStats { edit, now: self.ui.now });
         }
     }
 

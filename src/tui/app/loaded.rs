@@ -2,8 +2,8 @@
 
 use super::App;
 use crate::model::catalog::DataIssue;
+use crate::tui::effect::Loaded;
 use crate::tui::frame::Level;
-use crate::tui::tasks::Loaded;
 
 impl App {
     pub(super) fn fail(&mut self, what: &str, e: &str) {
@@ -20,8 +20,7 @@ impl App {
             Loaded::Triage(result) => match result {
                 Ok(entries) => self.triage.load(entries),
                 Err(e) => {
-                    self.triage.loading = false;
-                    self.triage.error = Some(e.clone());
+                    self.triage.list.fail(e.clone());
                     let what = self.ui.loc.t("tabs.triage").to_string();
                     self.fail(&what, &e);
                 }
@@ -30,7 +29,7 @@ impl App {
                 Ok(()) => {
                     let msg = self.ui.loc.tn("triage.noted", count as i64);
                     self.set_status(Level::Success, msg);
-                    self.triage.marks.clear();
+                    self.triage.list.marks.clear();
                     self.load_triage();
                 }
                 Err(e) => {
@@ -50,8 +49,7 @@ impl App {
                 }
             }
             Loaded::Formations(Err(e)) => {
-                self.formations.loading = false;
-                self.formations.error = Some(e.clone());
+                self.formations.list.fail(e.clone());
                 let what = self.ui.loc.t("tabs.formations").to_string();
                 self.fail(&what, &e);
             }
@@ -84,8 +82,7 @@ impl App {
                 match result {
                     Ok(data) => self.tutoring.load(data),
                     Err(e) => {
-                        self.tutoring.loading = false;
-                        self.tutoring.error = Some(e.clone());
+                        self.tutoring.list.fail(e.clone());
                         let what = self.ui.loc.t("tabs.tutoring").to_string();
                         self.fail(&what, &e);
                     }

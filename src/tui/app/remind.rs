@@ -4,17 +4,16 @@
 
 use std::collections::HashMap;
 
-use crossterm::event::KeyEvent;
-
 use super::{App, Layer, Tab};
 use crate::model::Ts;
+use crate::reminders::LogAct;
 use crate::reminders::{Reminders, Summary};
 use crate::text;
-use crate::tui::dialogs::confirm::{Confirm, Pending};
-use crate::tui::dialogs::remind::{RPhase, RemindDialog, RemindOut};
+use crate::tui::dialogs::remind::{RPhase, RemindDialog};
+use crate::tui::effect::Effect;
+use crate::tui::effect::{RemindEffect, RemindLoaded};
 use crate::tui::frame::Level;
-use crate::tui::remind_tasks::{LogAct, RemindEffect, RemindLoaded, error_text};
-use crate::tui::tasks::Effect;
+use crate::tui::remind_tasks::error_text;
 
 impl App {
     /// Called once at start: what reminders can do here. A process that stopped while
@@ -40,7 +39,7 @@ impl App {
 
     pub(super) fn load_log(&mut self) {
         let status = self.reminder_log.status;
-        self.reminder_log.loading = true;
+        self.reminder_log.list.start_loading();
         self.remind_effect(RemindEffect::LoadLog { status });
     }
 
@@ -98,73 +97,19 @@ impl App {
         self.layers.retain(|l| !matches!(l, Layer::Remind(_)));
     }
 
-    pub(super) fn remind_key(&mut self, k: KeyEvent) {
-        let (Some(rem), Some(Layer::Remind(d))) = (self.reminders.as_ref(), self.layers.last_mut()) else {
-            return;
-        };
-        let out = d.key(k, rem, &self.scope, &self.ui);
-        let loc = &self.ui.loc;
-        match out {
-            RemindOut::Stay => {}
-            RemindOut::Close => self.close_remind(),
-            RemindOut::Replan(req) => self.remind_effect(RemindEffect::Plan { req, now: self.ui.now }),
-            RemindOut::ReadAttachment(path) => self.remind_effect(RemindEffect::ReadAttachment { path }),
-            RemindOut::ConfirmDiscard => {
-                let c = Confirm::new(
-                    loc.t("confirm.discard_title").to_string(),
-                    loc.t("confirm.remind_discard_text").to_string(),
-                    Pending::DiscardRemind,
-                );
-                self.layers.push(Layer::Confirm(c));
-            }
-            RemindOut::ConfirmSend => {
-                let n = d.plan.as_ref().map(|p| p.send.len()).unwrap_or(0) as i64;
-                let c = Confirm::new(
-                    loc.t("confirm.send_title").to_string(),
-                    loc.tn("confirm.send_text", n),
-                    Pending::SendReminders,
-                );
-                self.layers.push(Layer::Confirm(c));
-            }
-        }
+    /// Confirmed: the Relancer dialog's messages are queued, then sent.
+    pub(super) fn send_reminders(&mut self) {
+        let now = self.ui.now;
+        let Some(d) = self.remind_dialog() else { return };
+        let Some(plan) = d.plan.clone() else { return };
+        d.phase = RPhase::Enqueuing;
+        let compose = d.compose();
+        self.remind_effect(RemindEffect::Enqueue { plan: Box::new(plan), compose: Box::new(compose), now });
     }
 
-    pub(super) fn confirm_log_act(&mut self, id: i64, act: LogAct, who: &str) {
-        let loc = &self.ui.loc;
-        let (title, text) = match act {
-            LogAct::Retry => ("confirm.retry_title", "confirm.retry_text"),
-            LogAct::Confirm => ("confirm.confirm_sent_title", "confirm.confirm_sent_text"),
-            LogAct::Cancel => ("confirm.cancel_reminder_title", "confirm.cancel_reminder_text"),
-        };
-        let c = Confirm::new(
-            loc.t(title).to_string(),
-            loc.tf(text, &[("who", &who)]),
-            Pending::LogAct { id, act },
-        );
-        self.layers.push(Layer::Confirm(c));
-    }
-
-    /// A "yes" to one of the reminder confirmations.
-    pub(super) fn remind_confirmed(&mut self, p: Pending) {
-        match p {
-            Pending::DiscardRemind => self.close_remind(),
-            Pending::SendReminders => {
-                let now = self.ui.now;
-                let Some(d) = self.remind_dialog() else { return };
-                let Some(plan) = d.plan.clone() else { return };
-                d.phase = RPhase::Enqueuing;
-                let compose = d.compose();
-                self.remind_effect(RemindEffect::Enqueue {
-                    plan: Box::new(plan),
-                    compose: Box::new(compose),
-                    now,
-                });
-            }
-            Pending::LogAct { id, act } => {
-                self.remind_effect(RemindEffect::Act { id, act, now: self.ui.now })
-            }
-            _ => {}
-        }
+    /// Confirmed: retry, confirm or cancel one reminder of the Relances tab.
+    pub(super) fn log_act(&mut self, id: i64, act: LogAct) {
+        self.remind_effect(RemindEffect::Act { id, act, now: self.ui.now });
     }
 
     /// `copy`: this sending included the copy to the tutor, which `Summary::sent` counts.
@@ -233,8 +178,8 @@ impl App {
                 self.last_copy = q.copy;
                 self.close_remind();
                 // The marked learners were acted on.
-                self.tutoring.marks.clear();
-                self.triage.marks.clear();
+                self.tutoring.list.marks.clear();
+                self.triage.list.marks.clear();
                 let msg = ui_loc.tn("remind.queued", q.queued as i64);
                 self.set_status(Level::Info, msg);
                 self.dispatch(Some(q.batch_id), false);
@@ -286,15 +231,14 @@ impl App {
             RemindLoaded::Log(Ok(rows)) => {
                 self.reminder_log.load(rows);
                 let titles = self.template_titles();
-                for e in &mut self.reminder_log.entries {
+                for e in self.reminder_log.list.rows_mut() {
                     if let Some(t) = titles.get(&e.row.template) {
                         e.template = t.clone();
                     }
                 }
             }
             RemindLoaded::Log(Err(e)) => {
-                self.reminder_log.loading = false;
-                self.reminder_log.error = Some(e.clone());
+                self.reminder_log.list.fail(e.clone());
                 let what = ui_loc.t("tabs.relances").to_string();
                 self.fail(&what, &e);
             }

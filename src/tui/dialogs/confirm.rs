@@ -7,39 +7,57 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
+use crate::locale::Locale;
 use crate::text;
-use crate::tui::views::Ui;
+use crate::tui::action::Action;
+use crate::tui::command::Cmd;
+use crate::tui::keymap::Context;
+use crate::tui::pane::{Cx, Pane};
 
-/// What a "yes" does.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Pending {
-    /// Close the statistics editor without saving.
-    DiscardEdit,
-    /// Save the editor's values over another tutor's save.
-    Overwrite,
-    /// Undo this tutor's last edit of a learner.
-    Undo { enrolment_id: i64 },
-    /// Queue and send the Relancer dialog's messages.
-    SendReminders,
-    /// Close the Relancer dialog, dropping the edited body and attachments.
-    DiscardRemind,
-    /// Retry, confirm or cancel one reminder of the Relances tab.
-    LogAct { id: i64, act: crate::tui::remind_tasks::LogAct },
-}
-
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug)]
 pub struct Confirm {
     pub title: String,
     pub message: String,
-    pub pending: Pending,
+    /// What a yes does (after the question closes).
+    pub yes: Action,
 }
 
 impl Confirm {
-    pub fn new(title: String, message: String, pending: Pending) -> Confirm {
-        Confirm { title, message, pending }
+    pub fn new(title: String, message: String, yes: Action) -> Confirm {
+        Confirm { title, message, yes }
+    }
+}
+
+/// Closing a dialog: at once when nothing would be lost (`dirty` false), else after a
+/// "throw away?" question saying what (`text_key`).
+pub fn close_or_ask(dirty: bool, loc: &Locale, text_key: &str) -> Action {
+    if !dirty {
+        return Action::Close;
+    }
+    Action::Confirm {
+        title: loc.t("confirm.discard_title").to_string(),
+        message: loc.t(text_key).to_string(),
+        yes: Box::new(Action::Close),
+    }
+}
+
+impl Pane for Confirm {
+    fn context(&self) -> Context {
+        Context::Confirm
     }
 
-    pub fn render(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn command(&mut self, cmd: Cmd, _cx: &Cx) -> Option<Action> {
+        match cmd {
+            Cmd::Yes => {
+                Some(Action::Batch(vec![Action::Close, std::mem::replace(&mut self.yes, Action::Done)]))
+            }
+            Cmd::No => Some(Action::Close),
+            _ => None,
+        }
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let ui = cx.ui;
         let t = &ui.theme;
         let w = 64u16.min(area.width);
         let body = text::wrap(&self.message, w.saturating_sub(4) as usize);

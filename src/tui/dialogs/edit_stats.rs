@@ -3,7 +3,11 @@
 //! database until all are valid and *Valider* is pressed. A refused save (another tutor
 //! saved meanwhile) turns the dialog into a side-by-side view of both versions.
 
-use crossterm::event::{Event, KeyCode, KeyEvent};
+use crossterm::event::{Event, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::{Block, Borders};
 use ratatui_textarea::{TextArea, WrapMode};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -12,9 +16,13 @@ use crate::model::duration::format_hms;
 use crate::model::stats::{self, Field, Invalid, Limits, Stats};
 use crate::model::{LessonStatus, Ts};
 use crate::store::progress::{StatsEdit, StatsRecord};
-use crate::tui::action::Cmd;
-use crate::tui::keymap::{self, Context};
-use crate::tui::views::Ui;
+use crate::tui::action::Action;
+use crate::tui::command::Cmd;
+use crate::tui::dialogs::confirm::close_or_ask;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Context;
+use crate::tui::pane::{Cx, Pane};
+use crate::tui::ui::Ui;
 
 /// Focusable parts of the dialog, in Tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,19 +78,6 @@ pub enum Phase {
     Saving,
     /// Refused: someone saved since the dialog opened. Their values, as stored now.
     Conflict(Box<StatsRecord>),
-}
-
-/// What the application should do after a key.
-#[derive(Debug, PartialEq)]
-pub enum DialogOut {
-    Stay,
-    /// Close without saving (nothing was changed, or the tutor confirmed).
-    Close,
-    /// Changes would be lost: ask first.
-    ConfirmDiscard,
-    Save(StatsEdit),
-    /// Overwrite the other tutor's save: ask first, then save on their version.
-    ConfirmOverwrite,
 }
 
 /// The values typed so far, as text, with what they were when the dialog opened: a field
@@ -176,6 +171,7 @@ impl EditStats {
             refused: false,
         };
         d.revalidate(ui);
+        d.restyle(ui);
         d
     }
 
@@ -193,9 +189,6 @@ impl EditStats {
     }
     pub fn suspend_area(&self) -> &TextArea<'static> {
         &self.texts.suspend
-    }
-    pub fn suspend_area_mut(&mut self) -> &mut TextArea<'static> {
-        &mut self.texts.suspend
     }
 
     pub fn error(&self, f: Field) -> Option<&Invalid> {
@@ -312,11 +305,11 @@ impl EditStats {
         self.phase = Phase::Conflict(Box::new(theirs));
     }
 
-    fn submit(&mut self) -> DialogOut {
+    fn submit(&mut self, cx: &Cx) -> Action {
         match self.edit() {
-            Some(e) => {
+            Some(edit) => {
                 self.saving();
-                DialogOut::Save(e)
+                Action::Run(Effect::SaveStats { edit, now: cx.ui.now })
             }
             None => {
                 self.refused = true;
@@ -324,13 +317,14 @@ impl EditStats {
                     self.focus =
                         Focus::ORDER.into_iter().find(|x| x.field() == Some(f)).unwrap_or(self.focus);
                 }
-                DialogOut::Stay
+                Action::Done
             }
         }
     }
 
-    fn cancel(&self) -> DialogOut {
-        if self.dirty() { DialogOut::ConfirmDiscard } else { DialogOut::Close }
+    /// Closes; asks first when something was changed.
+    fn cancel(&self, cx: &Cx) -> Action {
+        close_or_ask(self.dirty(), &cx.ui.loc, "confirm.discard_text")
     }
 
     fn cycle_status(&mut self, by: isize) {
@@ -349,86 +343,121 @@ impl EditStats {
         }
     }
 
-    /// The context whose keys are in force (hints and help follow it).
-    pub fn context(&self) -> Context {
-        match self.phase {
-            Phase::Conflict(_) => Context::EditConflict,
+    /// The suspend-data area's frame and cursor follow the focus (set here: drawing only
+    /// reads the dialog).
+    fn restyle(&mut self, ui: &Ui) {
+        let t = &ui.theme;
+        let focused = self.focus == Focus::Suspend;
+        let area = &mut self.texts.suspend;
+        area.set_block(Block::default().borders(Borders::ALL).border_style(if focused {
+            t.border_focus
+        } else {
+            t.border
+        }));
+        area.set_cursor_line_style(Style::default());
+        area.set_cursor_style(if focused { t.selected } else { Style::default() });
+    }
+
+    fn conflict_command(&mut self, cmd: Cmd, cx: &Cx) -> Action {
+        match cmd {
+            Cmd::Reload => {
+                self.reload(cx.ui);
+                Action::Done
+            }
+            Cmd::Overwrite if self.parsed.is_some() => {
+                let loc = &cx.ui.loc;
+                Action::Confirm {
+                    title: loc.t("confirm.overwrite_title").to_string(),
+                    message: loc.t("confirm.overwrite_text").to_string(),
+                    yes: Box::new(Action::OverwriteStats),
+                }
+            }
+            Cmd::Back => self.cancel(cx),
+            _ => Action::Done,
+        }
+    }
+
+    fn editing_command(&mut self, cmd: Cmd, cx: &Cx) -> Action {
+        // Keys that always navigate, whatever has the focus.
+        match cmd {
+            Cmd::FocusNext => self.focus = self.focus.step(1),
+            Cmd::FocusPrev => self.focus = self.focus.step(-1),
+            Cmd::Back => return self.cancel(cx),
+            _ => {}
+        }
+        if matches!(cmd, Cmd::FocusNext | Cmd::FocusPrev) {
+            return Action::Done;
+        }
+        match (self.focus, cmd) {
+            (Focus::Status, Cmd::Left) => self.cycle_status(-1),
+            (Focus::Status, Cmd::Right | Cmd::Mark) => self.cycle_status(1),
+            (Focus::Clear, Cmd::Mark) => self.clear_attempts = !self.clear_attempts,
+            (Focus::Validate, Cmd::Open) => return self.submit(cx),
+            (Focus::Cancel, Cmd::Open) => return self.cancel(cx),
+            (Focus::Validate | Focus::Cancel, Cmd::Left) => self.focus = Focus::Validate,
+            (Focus::Validate | Focus::Cancel, Cmd::Right) => self.focus = Focus::Cancel,
+            (_, Cmd::Open | Cmd::Down) => self.focus = self.focus.step(1),
+            (_, Cmd::Up) => self.focus = self.focus.step(-1),
+            _ => {}
+        }
+        Action::Done
+    }
+
+    /// Seconds since the other tutor's save, for the conflict view.
+    pub fn theirs_at(&self) -> Option<Ts> {
+        match &self.phase {
+            Phase::Conflict(r) => r.updated_at,
+            _ => None,
+        }
+    }
+}
+
+impl Pane for EditStats {
+    /// The keys in force follow the focus: a text field takes letters, Space and arrows.
+    fn context(&self) -> Context {
+        match (&self.phase, self.focus) {
+            (Phase::Conflict(_), _) => Context::EditConflict,
+            (Phase::Editing, Focus::Suspend) => Context::EditStatsText,
+            (Phase::Editing, Focus::Date | Focus::Score | Focus::Time | Focus::Location) => {
+                Context::EditStatsField
+            }
             _ => Context::EditStats,
         }
     }
 
-    pub fn key(&mut self, k: KeyEvent, ui: &Ui) -> DialogOut {
+    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
+        if cmd == Cmd::Quit {
+            return None;
+        }
         let out = match &self.phase {
-            Phase::Saving => DialogOut::Stay,
-            Phase::Conflict(_) => match keymap::lookup(Context::EditConflict, &k) {
-                Some(Cmd::Reload) => {
-                    self.reload(ui);
-                    DialogOut::Stay
-                }
-                Some(Cmd::Overwrite) if self.parsed.is_some() => DialogOut::ConfirmOverwrite,
-                Some(Cmd::Back) => self.cancel(),
-                _ => DialogOut::Stay,
-            },
-            Phase::Editing => self.editing_key(k),
+            // The save is in flight; keys wait.
+            Phase::Saving => Action::Done,
+            Phase::Conflict(_) => self.conflict_command(cmd, cx),
+            Phase::Editing => self.editing_command(cmd, cx),
         };
-        self.revalidate(ui);
-        out
+        self.revalidate(cx.ui);
+        self.restyle(cx.ui);
+        Some(out)
     }
 
-    fn editing_key(&mut self, k: KeyEvent) -> DialogOut {
-        let cmd = keymap::lookup(Context::EditStats, &k);
-        // Keys that always navigate, whatever has the focus.
-        match cmd {
-            Some(Cmd::FocusNext) => {
-                self.focus = self.focus.step(1);
-                return DialogOut::Stay;
+    fn input(&mut self, key: KeyEvent, cx: &Cx) -> Action {
+        if self.phase == Phase::Editing {
+            if self.focus == Focus::Suspend {
+                // A real text area: Enter is a line break, arrows move inside it.
+                self.texts.suspend.input(key);
+            } else if let Some(input) = self.text_input() {
+                input.handle_event(&Event::Key(key));
             }
-            Some(Cmd::FocusPrev) => {
-                self.focus = self.focus.step(-1);
-                return DialogOut::Stay;
-            }
-            Some(Cmd::Back) => return self.cancel(),
-            _ => {}
         }
-        if self.focus == Focus::Suspend {
-            // A real text area: Enter is a line break, arrows move inside it.
-            self.texts.suspend.input(k);
-            return DialogOut::Stay;
-        }
-        if let Some(input) = self.text_input() {
-            match k.code {
-                KeyCode::Enter | KeyCode::Down => self.focus = self.focus.step(1),
-                KeyCode::Up => self.focus = self.focus.step(-1),
-                _ => {
-                    input.handle_event(&Event::Key(k));
-                }
-            }
-            return DialogOut::Stay;
-        }
-        match (self.focus, cmd) {
-            (Focus::Status, Some(Cmd::Left)) => self.cycle_status(-1),
-            (Focus::Status, Some(Cmd::Right | Cmd::Mark)) => self.cycle_status(1),
-            (Focus::Clear, Some(Cmd::Mark)) => self.clear_attempts = !self.clear_attempts,
-            (Focus::Validate, Some(Cmd::Open)) => return self.submit(),
-            (Focus::Cancel, Some(Cmd::Open)) => return self.cancel(),
-            (Focus::Validate, Some(Cmd::Left)) | (Focus::Cancel, Some(Cmd::Left)) => {
-                self.focus = Focus::Validate
-            }
-            (Focus::Validate, Some(Cmd::Right)) | (Focus::Cancel, Some(Cmd::Right)) => {
-                self.focus = Focus::Cancel
-            }
-            (_, Some(Cmd::Open | Cmd::Down)) => self.focus = self.focus.step(1),
-            (_, Some(Cmd::Up)) => self.focus = self.focus.step(-1),
-            _ => {}
-        }
-        DialogOut::Stay
+        self.revalidate(cx.ui);
+        Action::Done
     }
 
     /// Pasted text goes to the focused text field as it is; validation says what is wrong
     /// with it (too long, control characters) and nothing is lost.
-    pub fn paste(&mut self, s: &str, ui: &Ui) {
+    fn paste(&mut self, s: &str, cx: &Cx) -> Action {
         if self.phase != Phase::Editing {
-            return;
+            return Action::Done;
         }
         if self.focus == Focus::Suspend {
             self.texts.suspend.insert_str(s);
@@ -438,14 +467,11 @@ impl EditStats {
             let new = format!("{}{}{}", &v[..at], s, &v[at..]);
             *input = Input::new(new).with_cursor(cur + s.chars().count());
         }
-        self.revalidate(ui);
+        self.revalidate(cx.ui);
+        Action::Done
     }
 
-    /// Seconds since the other tutor's save, for the conflict view.
-    pub fn theirs_at(&self) -> Option<Ts> {
-        match &self.phase {
-            Phase::Conflict(r) => r.updated_at,
-            _ => None,
-        }
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        self.draw(f, area, cx.ui);
     }
 }

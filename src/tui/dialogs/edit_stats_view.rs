@@ -14,7 +14,7 @@ use crate::model::LessonStatus;
 use crate::model::duration::format_hms;
 use crate::model::stats::{Field, Invalid, Stats};
 use crate::text;
-use crate::tui::views::Ui;
+use crate::tui::ui::Ui;
 
 const LABEL_W: usize = 20;
 const INPUT_W: usize = 20;
@@ -66,7 +66,7 @@ fn input_line(input: &Input, width: usize, style: Style) -> (Span<'static>, usiz
 }
 
 impl EditStats {
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+    pub(super) fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let area = area.intersection(f.area());
         let rect = super::centered(area, 100, area.height.min(30));
         f.render_widget(Clear, rect);
@@ -108,7 +108,7 @@ impl EditStats {
         Line::styled(parts.join(" · "), ui.theme.muted)
     }
 
-    fn render_form(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn render_form(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = &ui.theme;
         let loc = &ui.loc;
         let rows = Layout::vertical([
@@ -237,17 +237,7 @@ impl EditStats {
             message(Field::SuspendData, counter, width.saturating_sub(LABEL_W)),
         ]);
         f.render_widget(Paragraph::new(susp_line), rows[7]);
-        let focused = self.focus == Focus::Suspend;
-        let area_block = Block::default().borders(Borders::ALL).border_style(if focused {
-            t.border_focus
-        } else {
-            t.border
-        });
-        let ta = self.suspend_area_mut();
-        ta.set_block(area_block);
-        ta.set_cursor_line_style(Style::default());
-        ta.set_cursor_style(if focused { t.selected } else { Style::default() });
-        f.render_widget(&*ta, rows[8]);
+        f.render_widget(self.suspend_area(), rows[8]);
 
         let saving = self.phase == Phase::Saving;
         let button = |focus: Focus, key: &str| -> Span<'static> {

@@ -1,5 +1,7 @@
 //! `?` — every key of the current view, generated from the keymap tables.
 
+use std::cell::Cell;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -7,31 +9,23 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
 use crate::text;
-use crate::tui::action::Cmd;
+use crate::tui::action::Action;
+use crate::tui::command::Cmd;
 use crate::tui::keymap::{self, Context};
-use crate::tui::views::Ui;
+use crate::tui::pane::{Cx, Pane};
+use crate::tui::ui::Ui;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Help {
     /// The view whose keys are listed.
     pub ctx: Context,
-    pub scroll: u16,
+    /// First line shown (kept within the text while drawing).
+    pub scroll: Cell<u16>,
 }
 
 impl Help {
     pub fn new(ctx: Context) -> Help {
-        Help { ctx, scroll: 0 }
-    }
-
-    /// Returns false when the overlay should close.
-    pub fn update(&mut self, cmd: Cmd) -> bool {
-        match cmd {
-            Cmd::Up => self.scroll = self.scroll.saturating_sub(1),
-            Cmd::Down => self.scroll = self.scroll.saturating_add(1),
-            Cmd::Back | Cmd::Help => return false,
-            _ => {}
-        }
-        true
+        Help { ctx, scroll: Cell::new(0) }
     }
 
     fn lines(&self, ui: &Ui) -> Vec<Line<'static>> {
@@ -65,15 +59,33 @@ impl Help {
         section(Context::Global, &mut out, &overridden);
         out
     }
+}
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+impl Pane for Help {
+    fn context(&self) -> Context {
+        Context::Help
+    }
+
+    fn command(&mut self, cmd: Cmd, _cx: &Cx) -> Option<Action> {
+        let at = self.scroll.get();
+        match cmd {
+            Cmd::Up => self.scroll.set(at.saturating_sub(1)),
+            Cmd::Down => self.scroll.set(at.saturating_add(1)),
+            Cmd::Back | Cmd::Help => return Some(Action::Close),
+            _ => return None,
+        }
+        Some(Action::Done)
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let ui = cx.ui;
         let lines = self.lines(ui);
         let h = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
         // Wide enough for the longest description (64 columns at least), within the screen.
         let widest = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
         let rect = centered(area, widest.max(64), h).intersection(f.area());
         let max_scroll = (lines.len() as u16).saturating_sub(rect.height.saturating_sub(2));
-        self.scroll = self.scroll.min(max_scroll);
+        self.scroll.set(self.scroll.get().min(max_scroll));
         let title = format!(" {} — {} ", ui.loc.t("help.title"), ui.loc.t(self.ctx.title_key()));
         let block = Block::default()
             .borders(Borders::ALL)
@@ -81,6 +93,6 @@ impl Help {
             .title(Span::styled(title, ui.theme.title))
             .title_bottom(Line::from(format!(" {} ", ui.loc.t("help.close_hint"))).right_aligned());
         f.render_widget(Clear, rect);
-        f.render_widget(Paragraph::new(lines).block(block).scroll((self.scroll, 0)), rect);
+        f.render_widget(Paragraph::new(lines).block(block).scroll((self.scroll.get(), 0)), rect);
     }
 }

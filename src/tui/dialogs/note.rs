@@ -12,7 +12,11 @@ use tui_input::backend::crossterm::EventHandler;
 use super::centered;
 use crate::store::triage::NOTE_MAX;
 use crate::text;
-use crate::tui::views::Ui;
+use crate::tui::action::Action;
+use crate::tui::command::Cmd;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Context;
+use crate::tui::pane::{Cx, Pane};
 
 #[derive(Debug)]
 pub struct NoteDialog {
@@ -24,48 +28,51 @@ pub struct NoteDialog {
     pub empty_refused: bool,
 }
 
-#[derive(Debug, PartialEq)]
-pub enum NoteOut {
-    Stay,
-    Cancel,
-    Save(String),
-}
-
 impl NoteDialog {
     pub fn new(enrolment_ids: Vec<i64>, who: String) -> NoteDialog {
         NoteDialog { enrolment_ids, who, input: Input::default(), empty_refused: false }
     }
+}
 
-    pub fn key(&mut self, k: KeyEvent) -> NoteOut {
-        match k.code {
-            KeyCode::Esc => NoteOut::Cancel,
-            KeyCode::Enter => {
+impl Pane for NoteDialog {
+    fn context(&self) -> Context {
+        Context::Note
+    }
+
+    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
+        Some(match cmd {
+            Cmd::Yes => {
                 let note = self.input.value().trim().to_string();
                 if note.is_empty() {
                     self.empty_refused = true;
-                    NoteOut::Stay
-                } else {
-                    NoteOut::Save(note)
+                    return Some(Action::Done);
                 }
+                let enrolment_ids = self.enrolment_ids.clone();
+                let save = Effect::AddNotes { enrolment_ids, note, now: cx.ui.now };
+                Action::Batch(vec![Action::Close, Action::Run(save)])
             }
-            _ => {
-                self.empty_refused = false;
-                if self.input.value().chars().count() < NOTE_MAX || k.code == KeyCode::Backspace {
-                    self.input.handle_event(&Event::Key(k));
-                }
-                NoteOut::Stay
-            }
+            Cmd::No => Action::Close,
+            _ => return None,
+        })
+    }
+
+    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
+        self.empty_refused = false;
+        if self.input.value().chars().count() < NOTE_MAX || key.code == KeyCode::Backspace {
+            self.input.handle_event(&Event::Key(key));
         }
+        Action::Done
     }
 
     /// Pasted text becomes one line (a note is a single line) of at most `NOTE_MAX` characters.
-    pub fn paste(&mut self, s: &str) {
+    fn paste(&mut self, s: &str, _cx: &Cx) -> Action {
         let v: String = format!("{}{}", self.input.value(), text::clean(s)).chars().take(NOTE_MAX).collect();
         self.input = Input::new(v);
+        Action::Done
     }
 
-    pub fn render(&self, f: &mut Frame, area: Rect, ui: &Ui) {
-        let (t, loc) = (&ui.theme, &ui.loc);
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let (t, loc) = (&cx.ui.theme, &cx.ui.loc);
         let rect = centered(area, 72, 7).intersection(f.area());
         let title = loc.tf("note.title", &[("who", &self.who)]);
         let block = Block::default().borders(Borders::ALL).border_style(t.border_focus).title(Span::styled(

@@ -1,17 +1,21 @@
 //! A list to pick from, filtered as you type (course pickers).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear};
 
 use super::centered;
-use crate::text::{self, Fuzzy};
-use crate::tui::views::Ui;
-use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
-use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
+use crate::text;
+use crate::tui::action::{Action, Choice, PickFor};
+use crate::tui::command::Cmd;
+use crate::tui::keymap::Context;
+use crate::tui::list::{List, Row, Table};
+use crate::tui::pane::{Cx, Pane};
+use crate::tui::widgets::filter::FilterOutcome;
+use crate::tui::widgets::table::{self, Col};
 
 #[derive(Clone, Debug)]
 pub struct PickItem {
@@ -29,81 +33,78 @@ impl PickItem {
     }
 }
 
-#[derive(Debug)]
-pub struct Picker {
-    pub title: String,
-    pub items: Vec<PickItem>,
-    pub filter: FilterBox,
-    pub visible: Vec<usize>,
-    pub cursor: Cursor,
+/// In the order given.
+impl Row for PickItem {
+    fn key(&self) -> (i64, &Utf32String) {
+        (self.id, &self.haystack)
+    }
 }
 
-/// What a key did to the picker.
-#[derive(Debug, PartialEq)]
-pub enum Picked {
-    Open,
-    Chosen(i64),
-    Cancelled,
+#[derive(Debug)]
+pub struct Picker {
+    /// What the choice is for.
+    pub purpose: PickFor,
+    pub title: String,
+    pub list: List<PickItem>,
 }
 
 impl Picker {
     /// `current`: the id to put the cursor on at first.
-    pub fn new(title: String, items: Vec<PickItem>, current: Option<i64>) -> Picker {
-        let mut p = Picker {
-            title,
-            items,
-            filter: FilterBox::default(),
-            visible: Vec::new(),
-            cursor: Cursor::default(),
-        };
-        p.filter.start();
-        p.refresh();
-        if let Some(pos) = current.and_then(|id| p.visible.iter().position(|i| p.items[*i].id == id)) {
-            p.cursor.pos = pos;
+    pub fn new(purpose: PickFor, title: String, choices: Vec<Choice>, current: Option<i64>) -> Picker {
+        let items = choices.iter().map(|c| PickItem::new(c.id, &c.label, &c.detail)).collect();
+        let mut list = List::with_rows(items);
+        list.filter.start();
+        if let Some(id) = current {
+            list.select(id);
         }
-        p
+        Picker { purpose, title, list }
     }
 
-    fn refresh(&mut self) {
-        let items = &self.items;
-        self.visible =
-            Fuzzy::new(self.filter.value()).filter((0..items.len()).map(|i| (i, &items[i].haystack)));
-        self.cursor.clamp(self.visible.len());
+    /// Typing moves the cursor to the first match.
+    fn refilter(&mut self) {
+        self.list.to_top();
+        self.list.rebuild();
+    }
+}
+
+impl Pane for Picker {
+    fn context(&self) -> Context {
+        Context::Picker
     }
 
-    pub fn key(&mut self, ev: KeyEvent) -> Picked {
-        let len = self.visible.len();
-        match ev.code {
-            KeyCode::Esc => return Picked::Cancelled,
-            KeyCode::Enter => {
-                return match self.visible.get(self.cursor.pos) {
-                    Some(i) => Picked::Chosen(self.items[*i].id),
-                    None => Picked::Open,
-                };
+    fn command(&mut self, cmd: Cmd, _cx: &Cx) -> Option<Action> {
+        Some(match cmd {
+            Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown => {
+                self.list.command(cmd);
+                Action::Done
             }
-            KeyCode::Up => self.cursor.up(),
-            KeyCode::Down => self.cursor.down(len),
-            KeyCode::PageUp => self.cursor.page_up(),
-            KeyCode::PageDown => self.cursor.page_down(len),
-            _ => {
-                if self.filter.handle_key(ev) == FilterOutcome::Changed {
-                    self.cursor.pos = 0;
-                    self.refresh();
-                }
-            }
+            Cmd::Open => match self.list.current() {
+                Some(it) => Action::Batch(vec![Action::Close, Action::Picked(self.purpose, it.id)]),
+                None => Action::Done,
+            },
+            Cmd::Back => Action::Close,
+            _ => return None,
+        })
+    }
+
+    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
+        if self.list.filter.type_key(key) == FilterOutcome::Changed {
+            self.refilter();
         }
-        Picked::Open
+        Action::Done
     }
 
-    pub fn paste(&mut self, s: &str) {
-        self.filter.paste(s);
-        self.cursor.pos = 0;
-        self.refresh();
+    fn paste(&mut self, text: &str, _cx: &Cx) -> Action {
+        if self.list.filter.paste(text) == FilterOutcome::Changed {
+            self.refilter();
+        }
+        Action::Done
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let ui = cx.ui;
         let t = &ui.theme;
-        let h = (self.items.len() as u16 + 5).clamp(8, area.height.saturating_sub(2).max(8));
+        let h = (self.list.rows().len() as u16 + 5).clamp(8, area.height.saturating_sub(2).max(8));
         let rect = centered(area, 76, h).intersection(f.area());
         let block = Block::default()
             .borders(Borders::ALL)
@@ -114,23 +115,11 @@ impl Picker {
         let inner = block.inner(rect);
         f.render_widget(block, rect);
         let [input, list] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-        self.filter.render(f, input, t, &ui.loc);
-        if self.visible.is_empty() {
-            f.render_widget(Paragraph::new(ui.loc.t("picker.no_match")).style(t.muted), list);
-            return;
-        }
+        self.list.filter.render(f, input, t, &ui.loc);
         let cols = [Col::new("", Constraint::Fill(3)), Col::new("", Constraint::Fill(1))];
-        let (items, visible) = (&self.items, &self.visible);
-        VirtualTable {
-            cols: &cols,
-            loc: &ui.loc,
-            sort: None,
-            len: visible.len(),
-            block: Block::default(),
-            focused: true,
-        }
-        .render(f, list, t, &mut self.cursor, |i, w| {
-            let it = &items[visible[i]];
+        let nothing = ui.loc.t("picker.no_match");
+        let table = Table { block: Block::default(), cols: &cols, sort: None, nothing, focused: true };
+        table.render(f, list, ui, &self.list, |it, w| {
             vec![
                 table::cell(text::fit(&it.label, w[0]).into_owned(), t.base),
                 table::cell(text::fit(&it.detail, w[1]).into_owned(), t.muted),

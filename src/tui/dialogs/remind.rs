@@ -2,7 +2,12 @@
 //! preview for the first recipient, an optional edit of the body for this sending,
 //! attachments (2 MB in all), then send. Nothing is queued before the tutor confirms.
 
-use crossterm::event::{Event, KeyCode, KeyEvent};
+use std::cell::Cell;
+
+use crossterm::event::{Event, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui_textarea::{TextArea, WrapMode};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -12,10 +17,14 @@ use crate::reminders::{
     Attachment, AttachmentError, Compose, Kind, Plan, PlanRequest, Reminders, TemplateInfo,
 };
 use crate::store::people::Scope;
-use crate::tui::action::Cmd;
-use crate::tui::keymap::{self, Context};
+use crate::tui::action::Action;
+use crate::tui::command::Cmd;
+use crate::tui::dialogs::confirm::close_or_ask;
+use crate::tui::effect::{Effect, RemindEffect};
+use crate::tui::keymap::Context;
+use crate::tui::pane::{Cx, Pane};
 use crate::tui::remind_tasks::{attachment_error_text, template_error_text};
-use crate::tui::views::Ui;
+use crate::tui::ui::Ui;
 
 /// Announcing a virtual class needs the session's details; that is another action.
 const NOT_A_REMINDER: &str = "virtual_class";
@@ -48,16 +57,6 @@ pub enum RPhase {
     Enqueuing,
 }
 
-#[derive(Debug, PartialEq)]
-pub enum RemindOut {
-    Stay,
-    Close,
-    ConfirmDiscard,
-    Replan(PlanRequest),
-    ReadAttachment(String),
-    ConfirmSend,
-}
-
 #[derive(Debug)]
 pub struct RemindDialog {
     pub targets: Vec<i64>,
@@ -79,7 +78,8 @@ pub struct RemindDialog {
     /// The message for the first recipient, or why it cannot be rendered.
     pub preview: Option<Result<(String, String), String>>,
     pub focus: RFocus,
-    pub scroll: u16,
+    /// First line of the preview shown (kept within the preview while drawing).
+    pub scroll: Cell<u16>,
     /// Send refused (nobody to send to, or a template error): said in the note line.
     pub refused: Option<String>,
 }
@@ -111,7 +111,7 @@ impl RemindDialog {
             attach_note: None,
             preview: None,
             focus: RFocus::Send,
-            scroll: 0,
+            scroll: Cell::new(0),
             refused: None,
         }
     }
@@ -126,10 +126,6 @@ impl RemindDialog {
 
     pub fn request(&self) -> PlanRequest {
         PlanRequest { enrolment_ids: self.targets.clone(), force: self.force, kind: self.kind() }
-    }
-
-    pub fn context(&self) -> Context {
-        if self.editing_body { Context::RemindBody } else { Context::Remind }
     }
 
     fn edited_body(&self) -> Option<String> {
@@ -201,18 +197,19 @@ impl RemindDialog {
         self.attachments.iter().map(|a| a.bytes.len()).sum()
     }
 
-    fn cancel(&self) -> RemindOut {
-        if self.dirty() { RemindOut::ConfirmDiscard } else { RemindOut::Close }
+    /// Closes; asks first when the body was edited or files attached.
+    fn cancel(&self, cx: &Cx) -> Action {
+        close_or_ask(self.dirty(), &cx.ui.loc, "confirm.remind_discard_text")
     }
 
-    fn replan(&mut self) -> RemindOut {
+    fn replan(&mut self, cx: &Cx) -> Action {
         self.phase = RPhase::Planning;
-        RemindOut::Replan(self.request())
+        Action::Run(Effect::Remind(RemindEffect::Plan { req: self.request(), now: cx.ui.now }))
     }
 
-    fn change_template(&mut self, by: isize, rem: &Reminders, scope: &Scope, ui: &Ui) -> RemindOut {
+    fn change_template(&mut self, by: isize, rem: &Reminders, cx: &Cx) -> Action {
         if self.templates.is_empty() {
-            return RemindOut::Stay;
+            return Action::Done;
         }
         let kind = self.kind();
         let n = self.templates.len() as isize;
@@ -221,24 +218,27 @@ impl RemindDialog {
         self.body = None;
         self.editing_body = false;
         if self.kind() != kind {
-            return self.replan();
+            return self.replan(cx);
         }
-        self.refresh_preview(rem, scope, ui);
-        RemindOut::Stay
+        self.refresh_preview(rem, cx.scope, cx.ui);
+        Action::Done
     }
 
-    fn start_editing(&mut self, rem: &Reminders) {
+    fn start_editing(&mut self, rem: &Reminders, ui: &Ui) {
         if self.body.is_none() {
             let src = rem.templates.body_source(self.template_name()).unwrap_or("").to_string();
             let mut t = TextArea::new(src.split('\n').map(str::to_string).collect());
             t.set_wrap_mode(WrapMode::WordOrGlyph);
+            t.set_cursor_line_style(Style::default());
+            t.set_cursor_style(ui.theme.selected);
             self.body_original = src;
             self.body = Some(t);
         }
         self.editing_body = true;
     }
 
-    fn send(&mut self) -> RemindOut {
+    /// Send: asks first, unless there is nobody to send to or the template does not render.
+    fn send(&mut self, cx: &Cx) -> Action {
         let nobody = self.plan.as_ref().is_none_or(|p| p.send.is_empty());
         self.refused = if nobody {
             Some("reminders.nothing_to_send".into())
@@ -247,82 +247,118 @@ impl RemindDialog {
         } else {
             None
         };
-        if self.refused.is_some() { RemindOut::Stay } else { RemindOut::ConfirmSend }
+        if self.refused.is_some() {
+            return Action::Done;
+        }
+        let loc = &cx.ui.loc;
+        let n = self.plan.as_ref().map(|p| p.send.len()).unwrap_or(0) as i64;
+        Action::Confirm {
+            title: loc.t("confirm.send_title").to_string(),
+            message: loc.tn("confirm.send_text", n),
+            yes: Box::new(Action::SendReminders),
+        }
     }
 
-    pub fn key(&mut self, k: KeyEvent, rem: &Reminders, scope: &Scope, ui: &Ui) -> RemindOut {
-        if self.phase == RPhase::Enqueuing {
-            return RemindOut::Stay;
+    /// Enter on the path being typed: read that file (in the background).
+    fn attach(&mut self) -> Action {
+        let path = self.attach_input.take().map(|i| i.value().trim().to_string()).unwrap_or_default();
+        if path.is_empty() {
+            Action::Done
+        } else {
+            Action::Run(Effect::Remind(RemindEffect::ReadAttachment { path }))
         }
-        if let Some(input) = &mut self.attach_input {
-            return match k.code {
-                KeyCode::Esc => {
-                    self.attach_input = None;
-                    RemindOut::Stay
-                }
-                KeyCode::Enter => {
-                    let path = input.value().trim().to_string();
-                    self.attach_input = None;
-                    if path.is_empty() { RemindOut::Stay } else { RemindOut::ReadAttachment(path) }
-                }
-                _ => {
-                    input.handle_event(&Event::Key(k));
-                    RemindOut::Stay
-                }
-            };
-        }
-        if self.editing_body {
-            match keymap::lookup(Context::RemindBody, &k) {
-                Some(Cmd::Back | Cmd::FocusNext) => {
-                    self.editing_body = false;
-                    self.refresh_preview(rem, scope, ui);
-                    if keymap::lookup(Context::RemindBody, &k) == Some(Cmd::FocusNext) {
-                        self.focus = self.focus.step(1);
-                    }
-                }
-                _ => {
-                    if let Some(b) = &mut self.body {
-                        b.input(k);
-                    }
-                }
-            }
-            return RemindOut::Stay;
-        }
-        let cmd = keymap::lookup(Context::Remind, &k);
+    }
+
+    fn dialog_command(&mut self, cmd: Cmd, rem: &Reminders, cx: &Cx) -> Action {
         match (cmd, self.focus) {
-            (Some(Cmd::FocusNext), _) => self.focus = self.focus.step(1),
-            (Some(Cmd::FocusPrev), _) => self.focus = self.focus.step(-1),
-            (Some(Cmd::Back), _) => return self.cancel(),
-            (Some(Cmd::PageDown), _) => self.scroll = self.scroll.saturating_add(5),
-            (Some(Cmd::PageUp), _) => self.scroll = self.scroll.saturating_sub(5),
-            (Some(Cmd::Mark | Cmd::Open), RFocus::Force) => {
+            (Cmd::FocusNext, _) => self.focus = self.focus.step(1),
+            (Cmd::FocusPrev, _) => self.focus = self.focus.step(-1),
+            (Cmd::Back, _) => return self.cancel(cx),
+            (Cmd::PageDown, _) => self.scroll.set(self.scroll.get().saturating_add(5)),
+            (Cmd::PageUp, _) => self.scroll.set(self.scroll.get().saturating_sub(5)),
+            (Cmd::Mark | Cmd::Open, RFocus::Force) => {
                 self.force = !self.force;
-                return self.replan();
+                return self.replan(cx);
             }
-            (Some(Cmd::Left), RFocus::Template) => return self.change_template(-1, rem, scope, ui),
-            (Some(Cmd::Right | Cmd::Mark), RFocus::Template) => {
-                return self.change_template(1, rem, scope, ui);
-            }
-            (Some(Cmd::Open), RFocus::Attach) => {
+            (Cmd::Left, RFocus::Template) => return self.change_template(-1, rem, cx),
+            (Cmd::Right | Cmd::Mark, RFocus::Template) => return self.change_template(1, rem, cx),
+            (Cmd::Open, RFocus::Attach) => {
                 self.attach_input = Some(Input::default());
                 self.attach_note = None;
             }
-            (Some(Cmd::Delete), RFocus::Attach) => {
+            (Cmd::Delete, RFocus::Attach) => {
                 self.attachments.pop();
                 self.attach_note = None;
-                self.refresh_preview(rem, scope, ui);
+                self.refresh_preview(rem, cx.scope, cx.ui);
             }
-            (Some(Cmd::Open), RFocus::EditBody) => self.start_editing(rem),
-            (Some(Cmd::Open), RFocus::Send) => return self.send(),
-            (Some(Cmd::Open), RFocus::Cancel) => return self.cancel(),
-            (Some(Cmd::Down), _) => self.focus = self.focus.step(1),
-            (Some(Cmd::Up), _) => self.focus = self.focus.step(-1),
+            (Cmd::Open, RFocus::EditBody) => self.start_editing(rem, cx.ui),
+            (Cmd::Open, RFocus::Send) => return self.send(cx),
+            (Cmd::Open, RFocus::Cancel) => return self.cancel(cx),
+            (Cmd::Down, _) => self.focus = self.focus.step(1),
+            (Cmd::Up, _) => self.focus = self.focus.step(-1),
             _ => {}
         }
-        RemindOut::Stay
+        Action::Done
     }
 
-    pub fn paste(&mut self, s: &str) {
+    /// Whether learners reminded within the minimum interval are in this sending.
+    pub fn plan_is_forced(&self) -> bool {
+        self.plan.as_ref().is_some_and(|p| p.forced_count() > 0)
+    }
+}
+
+impl Pane for RemindDialog {
+    fn context(&self) -> Context {
+        if self.attach_input.is_some() {
+            Context::RemindAttach
+        } else if self.editing_body {
+            Context::RemindBody
+        } else {
+            Context::Remind
+        }
+    }
+
+    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
+        let rem = cx.reminders?;
+        if cmd == Cmd::Quit {
+            return None;
+        }
+        if self.phase == RPhase::Enqueuing {
+            return Some(Action::Done);
+        }
+        Some(match self.context() {
+            Context::RemindAttach if cmd == Cmd::Accept => self.attach(),
+            Context::RemindAttach => {
+                self.attach_input = None;
+                Action::Done
+            }
+            Context::RemindBody => {
+                self.editing_body = false;
+                self.refresh_preview(rem, cx.scope, cx.ui);
+                if cmd == Cmd::FocusNext {
+                    self.focus = self.focus.step(1);
+                }
+                Action::Done
+            }
+            _ => self.dialog_command(cmd, rem, cx),
+        })
+    }
+
+    fn input(&mut self, key: KeyEvent, _cx: &Cx) -> Action {
+        if self.phase == RPhase::Enqueuing {
+            return Action::Done;
+        }
+        if let Some(input) = &mut self.attach_input {
+            input.handle_event(&Event::Key(key));
+        } else if self.editing_body
+            && let Some(b) = &mut self.body
+        {
+            b.input(key);
+        }
+        Action::Done
+    }
+
+    fn paste(&mut self, s: &str, _cx: &Cx) -> Action {
         if let Some(input) = &mut self.attach_input {
             let v = format!("{}{}", input.value(), s.trim());
             *input = Input::new(v);
@@ -331,10 +367,11 @@ impl RemindDialog {
         {
             b.insert_str(s);
         }
+        Action::Done
     }
 
-    /// Whether learners reminded within the minimum interval are in this sending.
-    pub fn plan_is_forced(&self) -> bool {
-        self.plan.as_ref().is_some_and(|p| p.forced_count() > 0)
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let hours = cx.reminders.map(|r| r.settings.min_interval_hours).unwrap_or(0);
+        self.draw(f, area, cx.ui, hours);
     }
 }

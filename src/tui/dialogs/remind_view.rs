@@ -11,7 +11,7 @@ use super::remind::{RFocus, RPhase, RemindDialog};
 use crate::reminders::MAX_ATTACHMENTS_BYTES;
 use crate::text;
 use crate::tui::remind_tasks::megabytes;
-use crate::tui::views::Ui;
+use crate::tui::ui::Ui;
 
 const LABEL_W: usize = 15;
 
@@ -32,7 +32,7 @@ fn names_line(names: &[String], width: usize, ui: &Ui) -> String {
 }
 
 impl RemindDialog {
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui, min_interval_hours: i64) {
+    pub(super) fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui, min_interval_hours: i64) {
         let (t, loc) = (&ui.theme, &ui.loc);
         let area = area.intersection(f.area());
         let rect = super::centered(area, 110, area.height);
@@ -231,7 +231,7 @@ impl RemindDialog {
         }
     }
 
-    fn render_preview(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn render_preview(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let (t, loc) = (&ui.theme, &ui.loc);
         let first = self.plan.as_ref().and_then(|p| p.send.first()).map(|r| r.name.clone());
         let title = if self.editing_body {
@@ -252,10 +252,8 @@ impl RemindDialog {
         let inner = block.inner(area);
         f.render_widget(block, area);
         if self.editing_body {
-            if let Some(b) = &mut self.body {
-                b.set_cursor_line_style(Style::default());
-                b.set_cursor_style(t.selected);
-                f.render_widget(&*b, inner);
+            if let Some(b) = &self.body {
+                f.render_widget(b, inner);
             }
             return;
         }
@@ -276,7 +274,10 @@ impl RemindDialog {
             }
         };
         let max = (lines.len() as u16).saturating_sub(inner.height);
-        self.scroll = self.scroll.min(max);
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((self.scroll, 0)), inner);
+        self.scroll.set(self.scroll.get().min(max));
+        f.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((self.scroll.get(), 0)),
+            inner,
+        );
     }
 }

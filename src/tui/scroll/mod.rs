@@ -54,6 +54,9 @@ pub struct ScrollBackend<W: Write> {
     cursor_hidden: Option<bool>,
     /// Between `begin_frame` and `end_frame`: flushes wait for the end.
     in_frame: bool,
+    /// Off (`[display] scroll_regions = "off"`): frames go out as ratatui diffed them, for
+    /// terminals or multiplexers that mishandle scroll margins. Still one write per frame.
+    scroll_regions: bool,
 }
 
 impl<W: Write> ScrollBackend<W> {
@@ -82,7 +85,14 @@ impl<W: Write> ScrollBackend<W> {
             cursor: None,
             cursor_hidden: None,
             in_frame: false,
+            scroll_regions: true,
         }
+    }
+
+    /// Whether bands that moved are scrolled on the terminal (on by default).
+    pub fn with_scroll_regions(mut self, on: bool) -> Self {
+        self.scroll_regions = on;
+        self
     }
 
     /// Changes the size of a fixed-size terminal, as a window resize would.
@@ -177,8 +187,13 @@ impl<W: Write> Backend for ScrollBackend<W> {
     where
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
-        let updates: Vec<(u16, u16, &Cell)> = content.collect();
         self.cursor = None;
+        if !self.scroll_regions {
+            // Nothing changed: not even the colour resets crossterm would send.
+            let mut content = content.peekable();
+            return if content.peek().is_none() { Ok(()) } else { self.inner.draw(content) };
+        }
+        let updates: Vec<(u16, u16, &Cell)> = content.collect();
         let screen = self.screen()?;
         if self.shadow.area.as_size() != screen {
             // At the start the screen is blank (a new alternate screen), as ratatui assumes;
@@ -348,10 +363,16 @@ impl<W: Write> Backend for ScrollBackend<W> {
     }
 
     fn scroll_region_up(&mut self, region: std::ops::Range<u16>, line_count: u16) -> io::Result<()> {
+        if !self.scroll_regions {
+            return self.inner.scroll_region_up(region, line_count);
+        }
         self.scroll_region(region, line_count as isize)
     }
 
     fn scroll_region_down(&mut self, region: std::ops::Range<u16>, line_count: u16) -> io::Result<()> {
+        if !self.scroll_regions {
+            return self.inner.scroll_region_down(region, line_count);
+        }
         self.scroll_region(region, -(line_count as isize))
     }
 }

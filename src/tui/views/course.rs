@@ -1,20 +1,25 @@
 //! Course detail, opened from the Formations list: general information, lessons, reviews,
 //! and a "quick stats" box that stays visible.
 
+use std::cell::Cell;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{CourseRef, Outcome, Ui};
 use crate::model::LessonKind;
 use crate::model::catalog::{self, CourseSummary};
 use crate::model::duration::format_hms;
 use crate::store::courses::CourseDetail;
 use crate::text;
-use crate::tui::action::Cmd;
-use crate::tui::tasks::Effect;
+use crate::tui::action::Action;
+use crate::tui::command::Cmd;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Context;
+use crate::tui::pane::{Cx, Pane};
+use crate::tui::ui::{CourseRef, Ui};
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,10 +123,11 @@ pub struct CourseView {
     pub detail: Option<Detail>,
     pub section: Section,
     pub lessons: Cursor,
-    /// First line shown in the information and review sections.
-    pub scroll: usize,
-    /// Lines of the current text section at the last draw (for paging and clamping).
-    text_height: usize,
+    /// First line shown in the information and review sections (kept within the text
+    /// while drawing).
+    pub scroll: Cell<usize>,
+    /// Lines of the current text section at the last draw (for paging).
+    text_height: Cell<usize>,
 }
 
 impl CourseView {
@@ -133,60 +139,66 @@ impl CourseView {
             detail: None,
             section: Section::Info,
             lessons: Cursor::default(),
-            scroll: 0,
-            text_height: 10,
+            scroll: Cell::new(0),
+            text_height: Cell::new(10),
         }
     }
 
     pub fn load(&mut self, d: CourseDetail) {
         self.loading = false;
         self.error = None;
-        self.detail = Some(Detail::new(d));
+        let d = Detail::new(d);
+        self.lessons.clamp(d.lessons.len());
+        self.detail = Some(d);
     }
 
     fn go(&mut self, s: Section) {
         if s != self.section {
             self.section = s;
-            self.scroll = 0;
+            self.scroll.set(0);
         }
     }
+}
 
-    pub fn update(&mut self, cmd: Cmd) -> Outcome {
+impl Pane for CourseView {
+    fn context(&self) -> Context {
+        Context::CourseDetail
+    }
+
+    /// Esc is the Formations tab's: it closes the detail.
+    fn command(&mut self, cmd: Cmd, _cx: &Cx) -> Option<Action> {
         let lessons = self.detail.as_ref().map(|d| d.lessons.len()).unwrap_or(0);
         match cmd {
             Cmd::Section(i) => self.go(Section::ALL[(i as usize).min(2)]),
             Cmd::FocusNext => self.go(Section::ALL[(self.section.index() + 1) % 3]),
             Cmd::FocusPrev => self.go(Section::ALL[(self.section.index() + 2) % 3]),
-            Cmd::OpenTutoring => return Outcome::OpenCourse(self.course.clone()),
-            Cmd::Back => return Outcome::Back,
+            Cmd::OpenTutoring => return Some(Action::OpenCourse(self.course.clone())),
             Cmd::Refresh => {
                 self.loading = true;
-                return Outcome::Run(Effect::LoadCourseDetail { course_id: self.course.id });
+                return Some(Action::Run(Effect::LoadCourseDetail { course_id: self.course.id }));
             }
             Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => {
                 if self.section == Section::Lessons {
                     self.lessons.apply(cmd, lessons);
                 } else {
-                    let page = self.text_height.max(1);
-                    self.scroll = match cmd {
-                        Cmd::Up => self.scroll.saturating_sub(1),
-                        Cmd::Down => self.scroll + 1,
-                        Cmd::PageUp => self.scroll.saturating_sub(page),
-                        Cmd::PageDown => self.scroll + page,
+                    let (page, at) = (self.text_height.get().max(1), self.scroll.get());
+                    self.scroll.set(match cmd {
+                        Cmd::Up => at.saturating_sub(1),
+                        Cmd::Down => at + 1,
+                        Cmd::PageUp => at.saturating_sub(page),
+                        Cmd::PageDown => at + page,
                         Cmd::Top => 0,
                         _ => usize::MAX,
-                    };
+                    });
                 }
             }
-            _ => return Outcome::Unhandled,
+            _ => return None,
         }
-        Outcome::Done
+        Some(Action::Done)
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
-        let t = &ui.theme;
-        let loc = &ui.loc;
-        let area = area.intersection(f.area());
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let (ui, t, loc) = (cx.ui, &cx.ui.theme, &cx.ui.loc);
         let block = Block::default().borders(Borders::ALL).border_style(t.border_focus).title(Span::styled(
             format!(" {} ", text::fit(&self.course.fullname, area.width.saturating_sub(6) as usize)),
             t.title,
@@ -262,7 +274,9 @@ impl CourseView {
             draw_stats_box(f, s, d, ui);
         }
     }
+}
 
+impl CourseView {
     fn stats_strip(&self, d: &Detail, ui: &Ui) -> Line<'static> {
         let t = &ui.theme;
         let loc = &ui.loc;
@@ -365,16 +379,16 @@ impl CourseView {
         out
     }
 
-    fn draw_text(&mut self, f: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+    fn draw_text(&self, f: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
         let h = area.height as usize;
-        self.text_height = h;
+        self.text_height.set(h);
         let max = lines.len().saturating_sub(h);
-        self.scroll = self.scroll.min(max);
-        let shown: Vec<Line> = lines.into_iter().skip(self.scroll).take(h).collect();
+        self.scroll.set(self.scroll.get().min(max));
+        let shown: Vec<Line> = lines.into_iter().skip(self.scroll.get()).take(h).collect();
         f.render_widget(Paragraph::new(shown), area);
     }
 
-    fn draw_lessons(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn draw_lessons(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = &ui.theme;
         let loc = &ui.loc;
         let Some(d) = &self.detail else { return };
@@ -396,7 +410,7 @@ impl CourseView {
             f,
             area,
             t,
-            &mut self.lessons,
+            &self.lessons,
             |i, w| {
                 let l = &lessons[i];
                 let kind = l.kind.map(|k| loc.t(k.short_key()).to_string()).unwrap_or_else(|| "?".into());

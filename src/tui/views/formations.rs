@@ -1,52 +1,36 @@
 //! Tab 1 — Formations: the category tree of the tutor's courses and the course list.
 
+use std::cell::RefCell;
+use std::cmp::Ordering;
 use std::collections::HashSet;
 
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders};
 use tui_tree_widget::{Tree, TreeItem, TreeState};
 
 use super::course::CourseView;
-use super::{CourseRef, Outcome, Ui};
 use crate::model::catalog::{self, CourseSummary, DataIssue, TreeNode, UNCATEGORISED};
-use crate::text::{self, Fuzzy};
-use crate::tui::action::Cmd;
-use crate::tui::tasks::{Effect, FormationsData};
-use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
-use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
+use crate::text;
+use crate::tui::action::{Action, Choice};
+use crate::tui::command::Cmd;
+use crate::tui::effect::{Effect, FormationsData};
+use crate::tui::keymap::Context;
+use crate::tui::list::{List, Order, Row, Table, TextLine};
+use crate::tui::pane::{Cx, Pane, to_sub};
+use crate::tui::ui::{CourseRef, Ui};
+use crate::tui::widgets::table::{self, Col};
 
 /// Identifier of the "all my courses" root of the tree.
 pub const ALL: i64 = 0;
 
+/// The side that has the keys: the category tree or the course list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pane {
+pub enum Panel {
     Tree,
     List,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CourseSort {
-    Name,
-    Audience,
-    Learners,
-    NotStarted,
-    NeverAccessed,
-    Progress,
-}
-
-impl CourseSort {
-    const ALL: [CourseSort; 6] =
-        [Self::Name, Self::Audience, Self::Learners, Self::NotStarted, Self::NeverAccessed, Self::Progress];
-    fn next(self) -> Self {
-        let i = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
-        Self::ALL[(i + 1) % Self::ALL.len()]
-    }
-    fn column(self) -> usize {
-        Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
-    }
 }
 
 /// A course with its display strings, cleaned once when the data arrives.
@@ -59,44 +43,63 @@ pub struct CourseItem {
     haystack: Utf32String,
 }
 
+/// The audience, courses open to everyone first.
+fn by_audience(x: &CourseItem, y: &CourseItem) -> Ordering {
+    x.audience.is_some().cmp(&y.audience.is_some()).then_with(|| x.audience.cmp(&y.audience))
+}
+
+/// The average progress, courses without learners first.
+fn by_progress(x: &CourseItem, y: &CourseItem) -> Ordering {
+    let p = |c: &CourseItem| c.summary.avg_progress().unwrap_or(-1.0);
+    p(x).total_cmp(&p(y))
+}
+
+impl Row for CourseItem {
+    /// By name, audience, learners, not started, never accessed, progress; the columns are
+    /// those of the wide layout (the audience is column 1).
+    const ORDERS: &'static [Order<CourseItem>] = &[
+        Order { column: 0, cmp: |x, y| x.sort_key.cmp(&y.sort_key) },
+        Order { column: 1, cmp: by_audience },
+        Order { column: 2, cmp: |x, y| x.summary.learners.cmp(&y.summary.learners) },
+        Order { column: 3, cmp: |x, y| x.summary.not_started.cmp(&y.summary.not_started) },
+        Order { column: 4, cmp: |x, y| x.summary.never_accessed.cmp(&y.summary.never_accessed) },
+        Order { column: 5, cmp: by_progress },
+    ];
+
+    fn key(&self) -> (i64, &Utf32String) {
+        (self.summary.id, &self.haystack)
+    }
+
+    fn tie(&self, other: &Self) -> Ordering {
+        self.sort_key.cmp(&other.sort_key)
+    }
+}
+
 #[derive(Debug)]
 pub struct FormationsView {
-    pub loading: bool,
-    pub error: Option<String>,
-    pub courses: Vec<CourseItem>,
+    /// The courses of the tree's selected subtree.
+    pub list: List<CourseItem>,
     pub roots: Vec<TreeNode>,
     pub issues: Vec<DataIssue>,
     items: Vec<TreeItem<'static, i64>>,
-    pub tree: TreeState<i64>,
-    pub focus: Pane,
-    pub filter: FilterBox,
-    pub sort: CourseSort,
-    pub desc: bool,
-    /// Indices into `courses` of the rows shown, in order.
-    pub visible: Vec<usize>,
-    pub cursor: Cursor,
-    selected_id: Option<i64>,
+    /// The tree's selection and open nodes; its scroll moves while drawing, hence the cell.
+    pub tree: RefCell<TreeState<i64>>,
+    pub focus: Panel,
     /// The course detail, when one is open (drawn instead of the tree and list).
     pub detail: Option<CourseView>,
 }
 
 impl Default for FormationsView {
     fn default() -> Self {
+        let mut list = List::default();
+        list.start_loading();
         FormationsView {
-            loading: true,
-            error: None,
-            courses: Vec::new(),
+            list,
             roots: Vec::new(),
             issues: Vec::new(),
             items: Vec::new(),
-            tree: TreeState::default(),
-            focus: Pane::List,
-            filter: FilterBox::default(),
-            sort: CourseSort::Name,
-            desc: false,
-            visible: Vec::new(),
-            cursor: Cursor::default(),
-            selected_id: None,
+            tree: RefCell::default(),
+            focus: Panel::List,
             detail: None,
         }
     }
@@ -104,9 +107,7 @@ impl Default for FormationsView {
 
 impl FormationsView {
     pub fn load(&mut self, data: FormationsData, ui: &Ui, admin: bool) {
-        self.loading = false;
-        self.error = None;
-        self.courses = data
+        let courses: Vec<CourseItem> = data
             .courses
             .into_iter()
             .map(|s| {
@@ -124,19 +125,21 @@ impl FormationsView {
             .collect();
         let (roots, issues) = catalog::build_tree(
             &data.categories,
-            &self.courses.iter().map(|c| c.summary.clone()).collect::<Vec<_>>(),
+            &courses.iter().map(|c| c.summary.clone()).collect::<Vec<_>>(),
             admin,
         );
+        self.list.set_rows(courses);
         for issue in &issues {
             tracing::warn!(?issue, "data problem in categories/courses");
         }
         self.roots = roots;
         self.issues = issues;
         self.items = vec![self.tree_item_all(ui)];
-        if self.tree.selected().is_empty() || !self.path_exists(self.tree.selected()) {
-            self.tree.select(vec![ALL]);
+        let selected = self.tree.get_mut().selected().to_vec();
+        if selected.is_empty() || !self.path_exists(&selected) {
+            self.tree.get_mut().select(vec![ALL]);
         }
-        self.tree.open(vec![ALL]);
+        self.tree.get_mut().open(vec![ALL]);
         self.refresh_list();
     }
 
@@ -161,143 +164,60 @@ impl FormationsView {
             TreeItem::new(n.id, label.clone(), kids).unwrap_or_else(|_| TreeItem::new_leaf(n.id, label))
         }
         let kids: Vec<_> = self.roots.iter().map(|n| node(n, ui)).collect();
-        let label = format!("{} ({})", ui.loc.t("formations.all_courses"), self.courses.len());
+        let label = format!("{} ({})", ui.loc.t("formations.all_courses"), self.list.rows().len());
         TreeItem::new(ALL, label.clone(), kids).unwrap_or_else(|_| TreeItem::new_leaf(ALL, label))
     }
 
     /// Courses of the selected subtree, filtered and sorted; keeps the cursor on the same course.
     pub fn refresh_list(&mut self) {
-        let subtree: Option<HashSet<i64>> = match self.tree.selected().last() {
+        let subtree: Option<HashSet<i64>> = match self.tree.get_mut().selected().last() {
             None | Some(&ALL) => None,
             Some(id) => catalog::find_node(&self.roots, *id).map(|n| n.all_courses().into_iter().collect()),
         };
-        let in_subtree = (0..self.courses.len())
-            .filter(|i| subtree.as_ref().is_none_or(|s| s.contains(&self.courses[*i].summary.id)));
-        let courses = &self.courses;
-        let mut visible =
-            Fuzzy::new(self.filter.value()).filter(in_subtree.map(|i| (i, &courses[i].haystack)));
-        let c = &self.courses;
-        visible.sort_by(|a, b| {
-            let (x, y) = (&c[*a], &c[*b]);
-            let ord = match self.sort {
-                CourseSort::Name => x.sort_key.cmp(&y.sort_key),
-                CourseSort::Audience => {
-                    x.audience.is_some().cmp(&y.audience.is_some()).then_with(|| x.audience.cmp(&y.audience))
-                }
-                CourseSort::Learners => x.summary.learners.cmp(&y.summary.learners),
-                CourseSort::NotStarted => x.summary.not_started.cmp(&y.summary.not_started),
-                CourseSort::NeverAccessed => x.summary.never_accessed.cmp(&y.summary.never_accessed),
-                CourseSort::Progress => x
-                    .summary
-                    .avg_progress()
-                    .unwrap_or(-1.0)
-                    .total_cmp(&y.summary.avg_progress().unwrap_or(-1.0)),
-            };
-            let ord = ord.then_with(|| x.sort_key.cmp(&y.sort_key));
-            if self.desc { ord.reverse() } else { ord }
-        });
-        self.visible = visible;
-        self.cursor.pos = self
-            .selected_id
-            .and_then(|id| self.visible.iter().position(|i| self.courses[*i].summary.id == id))
-            .unwrap_or(0);
-        self.cursor.clamp(self.visible.len());
-        self.remember_selection();
-    }
-
-    fn remember_selection(&mut self) {
-        self.selected_id = self.current().map(|c| c.summary.id);
+        self.list.keep(move |c| subtree.as_ref().is_none_or(|s| s.contains(&c.summary.id)));
     }
 
     pub fn current(&self) -> Option<&CourseItem> {
-        self.visible.get(self.cursor.pos).map(|i| &self.courses[*i])
+        self.list.current()
     }
 
     fn current_ref(&self) -> Option<CourseRef> {
         self.current().and_then(|c| self.course_ref(c.summary.id))
     }
 
+    /// The tutor's courses, for the Centre de tutorat's picker.
+    pub fn choices(&self) -> Vec<Choice> {
+        let choice = |c: &CourseItem| Choice {
+            id: c.summary.id,
+            label: c.name.clone(),
+            detail: c.summary.shortname.clone(),
+        };
+        self.list.rows().iter().map(choice).collect()
+    }
+
     pub fn course_ref(&self, id: i64) -> Option<CourseRef> {
-        self.courses.iter().find(|c| c.summary.id == id).map(|c| CourseRef {
+        self.list.find(id).map(|c| CourseRef {
             id,
             shortname: text::clean(&c.summary.shortname),
             fullname: c.name.clone(),
         })
     }
 
-    pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
-        match self.filter.handle_key(ev) {
-            FilterOutcome::Changed | FilterOutcome::Cleared => self.refresh_list(),
-            FilterOutcome::Accepted | FilterOutcome::Unchanged => {}
-        }
-        Outcome::Done
-    }
-
-    pub fn paste(&mut self, s: &str) {
-        if self.filter.editing {
-            self.filter.paste(s);
-            self.refresh_list();
-        }
-    }
-
-    pub fn update(&mut self, cmd: Cmd) -> Outcome {
-        if let Some(d) = &mut self.detail {
-            return match d.update(cmd) {
-                Outcome::Back => {
-                    self.detail = None;
-                    Outcome::Done
-                }
-                other => other,
-            };
-        }
-        match cmd {
-            Cmd::FocusNext | Cmd::FocusPrev => {
-                self.focus = if self.focus == Pane::Tree { Pane::List } else { Pane::Tree };
-            }
-            Cmd::Filter => {
-                self.focus = Pane::List;
-                self.filter.start();
-            }
-            Cmd::SortNext => {
-                self.sort = self.sort.next();
-                self.desc = false;
-                self.refresh_list();
-            }
-            Cmd::SortReverse => {
-                self.desc = !self.desc;
-                self.refresh_list();
-            }
-            Cmd::Back => {
-                if self.filter.clear() {
-                    self.refresh_list();
-                } else {
-                    return Outcome::Unhandled;
-                }
-            }
-            _ => {
-                return match self.focus {
-                    Pane::Tree => self.update_tree(cmd),
-                    Pane::List => self.update_list(cmd),
-                };
-            }
-        }
-        Outcome::Done
-    }
-
     /// Moves the tree selection over the visible (flattened) nodes. Computed from the items,
     /// not from the last frame, so keys act the same whether or not a frame was drawn.
     fn tree_move(&mut self, f: impl FnOnce(usize, usize) -> usize) {
-        let flat: Vec<Vec<i64>> = self.tree.flatten(&self.items).into_iter().map(|n| n.identifier).collect();
+        let flat: Vec<Vec<i64>> =
+            self.tree.get_mut().flatten(&self.items).into_iter().map(|n| n.identifier).collect();
         if flat.is_empty() {
             return;
         }
-        let cur = flat.iter().position(|id| id.as_slice() == self.tree.selected()).unwrap_or(0);
+        let cur = flat.iter().position(|id| id.as_slice() == self.tree.get_mut().selected()).unwrap_or(0);
         let next = f(cur, flat.len()).min(flat.len() - 1);
-        self.tree.select(flat[next].clone());
+        self.tree.get_mut().select(flat[next].clone());
     }
 
-    fn update_tree(&mut self, cmd: Cmd) -> Outcome {
-        let before = self.tree.selected().to_vec();
+    fn tree_command(&mut self, cmd: Cmd) -> Option<Action> {
+        let before = self.tree.get_mut().selected().to_vec();
         match cmd {
             Cmd::Up => self.tree_move(|c, _| c.saturating_sub(1)),
             Cmd::Down => self.tree_move(|c, _| c + 1),
@@ -306,32 +226,31 @@ impl FormationsView {
             Cmd::Top => self.tree_move(|_, _| 0),
             Cmd::Bottom => self.tree_move(|_, n| n - 1),
             Cmd::Right => {
-                let sel = self.tree.selected().to_vec();
+                let sel = self.tree.get_mut().selected().to_vec();
                 let has_kids = self.node_has_children(&sel);
-                if has_kids && !self.tree.opened().contains(&sel) {
-                    self.tree.open(sel);
+                if has_kids && !self.tree.get_mut().opened().contains(&sel) {
+                    self.tree.get_mut().open(sel);
                 } else {
-                    self.focus = Pane::List;
+                    self.focus = Panel::List;
                 }
             }
             Cmd::Left => {
-                let sel = self.tree.selected().to_vec();
+                let sel = self.tree.get_mut().selected().to_vec();
                 // Close an open node, else go to the parent, but never deselect the root.
-                if !self.tree.close(&sel) && sel.len() > 1 {
-                    self.tree.select(sel[..sel.len() - 1].to_vec());
+                if !self.tree.get_mut().close(&sel) && sel.len() > 1 {
+                    self.tree.get_mut().select(sel[..sel.len() - 1].to_vec());
                 }
             }
             Cmd::Open => {
-                self.tree.toggle_selected();
+                self.tree.get_mut().toggle_selected();
             }
-            _ => return Outcome::Unhandled,
+            _ => return None,
         }
-        if self.tree.selected() != before.as_slice() {
-            self.cursor = Cursor { height: self.cursor.height, ..Cursor::default() };
-            self.selected_id = None;
+        if self.tree.get_mut().selected() != before.as_slice() {
+            self.list.to_top();
             self.refresh_list();
         }
-        Outcome::Done
+        Some(Action::Done)
     }
 
     fn node_has_children(&self, path: &[i64]) -> bool {
@@ -342,34 +261,64 @@ impl FormationsView {
         }
     }
 
-    fn update_list(&mut self, cmd: Cmd) -> Outcome {
-        if self.cursor.apply(cmd, self.visible.len()) {
-            self.remember_selection();
-            return Outcome::Done;
+    fn list_command(&mut self, cmd: Cmd) -> Option<Action> {
+        if self.list.command(cmd) {
+            return Some(Action::Done);
         }
-        match cmd {
-            Cmd::Left => self.focus = Pane::Tree,
-            Cmd::Right => {}
-            Cmd::Open => {
-                if let Some(c) = self.current_ref() {
-                    let id = c.id;
+        Some(match cmd {
+            Cmd::Left => {
+                self.focus = Panel::Tree;
+                Action::Done
+            }
+            Cmd::Right => Action::Done,
+            Cmd::Open => match self.current_ref() {
+                Some(c) => {
+                    let course_id = c.id;
                     self.detail = Some(CourseView::new(c));
-                    return Outcome::Run(Effect::LoadCourseDetail { course_id: id });
+                    Action::Run(Effect::LoadCourseDetail { course_id })
                 }
-            }
-            Cmd::OpenTutoring => {
-                if let Some(c) = self.current_ref() {
-                    return Outcome::OpenCourse(c);
-                }
-            }
-            _ => return Outcome::Unhandled,
-        }
-        Outcome::Done
+                None => Action::Done,
+            },
+            Cmd::OpenTutoring => self.current_ref().map(Action::OpenCourse).unwrap_or(Action::Done),
+            _ => return None,
+        })
+    }
+}
+
+impl Pane for FormationsView {
+    fn context(&self) -> Context {
+        self.detail.as_ref().map_or(self.list.context(Context::Formations), Pane::context)
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
-        if let Some(d) = &mut self.detail {
-            d.render(f, area, ui);
+    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
+        if let Some(answer) = to_sub(&mut self.detail, cmd, cx, drop) {
+            return answer;
+        }
+        match cmd {
+            Cmd::FocusNext | Cmd::FocusPrev => {
+                self.focus = if self.focus == Panel::Tree { Panel::List } else { Panel::Tree };
+            }
+            Cmd::Filter | Cmd::SortNext | Cmd::SortReverse | Cmd::Accept => {
+                self.focus = Panel::List;
+                self.list.command(cmd);
+            }
+            // Esc clears the filter; with none, it is not this view's.
+            Cmd::Back if !self.list.command(cmd) && !self.list.clear_filter() => return None,
+            Cmd::Back => {}
+            _ if self.focus == Panel::Tree => return self.tree_command(cmd),
+            _ => return self.list_command(cmd),
+        }
+        Some(Action::Done)
+    }
+
+    fn text_line(&mut self) -> Option<&mut dyn TextLine> {
+        Some(&mut self.list)
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let ui = cx.ui;
+        if let Some(d) = &self.detail {
+            d.render(f, area, cx);
             return;
         }
         let t = &ui.theme;
@@ -380,33 +329,32 @@ impl FormationsView {
         // Tree.
         let tree_block = Block::default()
             .borders(Borders::ALL)
-            .border_style(if self.focus == Pane::Tree { t.border_focus } else { t.border })
+            .border_style(if self.focus == Panel::Tree { t.border_focus } else { t.border })
             .title(Span::styled(format!(" {} ", ui.loc.t("formations.categories")), t.title));
         if let Ok(tree) = Tree::new(&self.items) {
             let tree = tree
                 .block(tree_block)
-                .highlight_style(if self.focus == Pane::Tree { t.selected } else { t.selected_unfocused })
+                .highlight_style(if self.focus == Panel::Tree { t.selected } else { t.selected_unfocused })
                 .node_closed_symbol("▸ ")
                 .node_open_symbol("▾ ")
                 .node_no_children_symbol("  ");
-            f.render_stateful_widget(tree, left, &mut self.tree);
+            f.render_stateful_widget(tree, left, &mut self.tree.borrow_mut());
         }
 
         // Course list (+ filter line).
-        let show_filter = self.filter.is_active();
         let [list_area, filter_area] =
-            Layout::vertical([Constraint::Fill(1), Constraint::Length(u16::from(show_filter))]).areas(right);
-        let title = match self.tree.selected().last() {
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(self.list.filter_height())])
+                .areas(right);
+        let title = match self.tree.borrow().selected().last() {
             Some(&ALL) | None => ui.loc.t("formations.all_courses").to_string(),
             Some(&UNCATEGORISED) => ui.loc.t("formations.uncategorised").to_string(),
             Some(id) => {
                 catalog::find_node(&self.roots, *id).map(|n| text::clean(&n.name)).unwrap_or_default()
             }
         };
-        let len = self.visible.len();
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_style(if self.focus == Pane::List { t.border_focus } else { t.border })
+            .border_style(if self.focus == Panel::List { t.border_focus } else { t.border })
             .title(Span::styled(format!(" {} ", text::fit(&title, 40)), t.title));
         // The audience column only earns its place when the course names still fit.
         let wide = list_area.width >= 76;
@@ -420,63 +368,36 @@ impl FormationsView {
             Col::new(ui.loc.t("formations.col_never"), Constraint::Length(6)).right(),
             Col::new(ui.loc.t("formations.col_progress"), Constraint::Length(6)).right(),
         ]);
-        if self.loading && self.courses.is_empty() {
-            f.render_widget(
-                Paragraph::new(ui.loc.t("status.loading")).style(t.muted).block(block),
-                list_area,
-            );
-        } else if len == 0 {
-            let msg = if self.filter.value().is_empty() {
-                ui.loc.t("formations.empty")
-            } else {
-                ui.loc.t("formations.no_match")
-            };
-            f.render_widget(Paragraph::new(msg).style(t.muted).block(block), list_area);
+        let nothing = if self.list.filter.value().is_empty() {
+            ui.loc.t("formations.empty")
         } else {
-            let courses = &self.courses;
-            let visible = &self.visible;
-            let sort_col = match self.sort.column() {
-                c if wide || c == 0 => c,
-                1 => 0,
-                c => c - 1,
-            };
-            VirtualTable {
-                cols: &cols,
-                loc: &ui.loc,
-                sort: Some((sort_col, self.desc)),
-                len,
-                block,
-                focused: self.focus == Pane::List,
+            ui.loc.t("formations.no_match")
+        };
+        // Without the audience column, the columns after it move left.
+        let sort =
+            self.list.sort_mark().map(|(c, desc)| (if wide || c == 0 { c } else { c.max(1) - 1 }, desc));
+        let table = Table { block, cols: &cols, sort, nothing, focused: self.focus == Panel::List };
+        table.render(f, list_area, ui, &self.list, |c, w| {
+            let s = &c.summary;
+            let audience = c.audience.clone().unwrap_or_else(|| ui.loc.t("formations.everyone").to_string());
+            let progress =
+                s.avg_progress().map(|p| ui.loc.pct(p.round() as i64)).unwrap_or_else(|| "–".into());
+            let mut cells = vec![table::cell(text::fit(&c.name, w[0]).into_owned(), t.base)];
+            if wide {
+                let style = if c.audience.is_some() { t.base } else { t.muted };
+                cells.push(table::cell(text::fit(&audience, w[1]).into_owned(), style));
             }
-            .render(f, list_area, t, &mut self.cursor, |i, w| {
-                let c = &courses[visible[i]];
-                let s = &c.summary;
-                let audience =
-                    c.audience.clone().unwrap_or_else(|| ui.loc.t("formations.everyone").to_string());
-                let progress =
-                    s.avg_progress().map(|p| ui.loc.pct(p.round() as i64)).unwrap_or_else(|| "–".into());
-                let mut cells = vec![table::cell(text::fit(&c.name, w[0]).into_owned(), t.base)];
-                if wide {
-                    let style = if c.audience.is_some() { t.base } else { t.muted };
-                    cells.push(table::cell(text::fit(&audience, w[1]).into_owned(), style));
-                }
-                cells.extend([
-                    table::right(ui.loc.num(s.learners), t.base),
-                    table::right(
-                        ui.loc.num(s.not_started),
-                        if s.not_started > 0 { t.warning } else { t.muted },
-                    ),
-                    table::right(
-                        ui.loc.num(s.never_accessed),
-                        if s.never_accessed > 0 { t.danger } else { t.muted },
-                    ),
-                    table::right(progress, t.base),
-                ]);
-                cells
-            });
-        }
-        if show_filter {
-            self.filter.render(f, filter_area, t, &ui.loc);
-        }
+            cells.extend([
+                table::right(ui.loc.num(s.learners), t.base),
+                table::right(ui.loc.num(s.not_started), if s.not_started > 0 { t.warning } else { t.muted }),
+                table::right(
+                    ui.loc.num(s.never_accessed),
+                    if s.never_accessed > 0 { t.danger } else { t.muted },
+                ),
+                table::right(progress, t.base),
+            ]);
+            cells
+        });
+        self.list.render_filter(f, filter_area, ui);
     }
 }

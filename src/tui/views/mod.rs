@@ -1,4 +1,5 @@
-//! The tabs' views. Each owns its state, turns commands into state changes, and draws itself.
+//! The tabs' views. Each owns its state, turns commands into state changes or actions for
+//! the application, and draws itself: each is a [`Pane`](crate::tui::pane::Pane).
 
 pub mod course;
 pub mod formations;
@@ -7,77 +8,3 @@ pub mod report;
 mod report_history;
 pub mod triage;
 pub mod tutoring;
-
-use crate::locale::Locale;
-use crate::model::time::{DisplayTz, Ts};
-use crate::tui::tasks::Effect;
-use crate::tui::theme::Theme;
-
-/// What every view needs to draw: language, styles, time zone and the current time.
-pub struct Ui {
-    pub loc: Locale,
-    pub theme: Theme,
-    pub tz: DisplayTz,
-    pub now: Ts,
-}
-
-/// A course as other views refer to it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CourseRef {
-    pub id: i64,
-    pub shortname: String,
-    pub fullname: String,
-}
-
-/// What a view asks of the application after handling a command.
-#[derive(Debug, PartialEq)]
-pub enum Outcome {
-    /// Handled (or ignored) inside the view.
-    Done,
-    /// Not a command for this view: let the application handle it.
-    Unhandled,
-    OpenCourse(CourseRef),
-    /// Leave this view (Esc at its top level).
-    Back,
-    Run(Effect),
-    /// Ask for the course picker of the tutoring centre.
-    PickCourse,
-    /// Ask for the picker of the learner's other courses (report).
-    PickReportCourse,
-    /// Open the statistics editor on a lesson of the report's enrolment.
-    EditStats {
-        enrolment_id: i64,
-        lesson_id: i64,
-    },
-    /// Ask before undoing the tutor's last edit of this enrolment.
-    ConfirmUndo {
-        enrolment_id: i64,
-    },
-    /// Ask for the triage's course filter.
-    PickTriageCourse,
-    /// Ask for a contact note on these enrolments.
-    NoteContact {
-        enrolment_ids: Vec<i64>,
-    },
-    /// Open a learner's report in the Centre de tutorat of their course.
-    OpenReport {
-        course: CourseRef,
-        enrolment_id: i64,
-        learner: String,
-    },
-    /// Open the Relancer dialog for these enrolments, on the template that fits.
-    OpenRemind {
-        targets: Vec<i64>,
-        prefer: &'static str,
-    },
-    /// Ask before acting on one reminder of the Relances tab.
-    ConfirmLogAct {
-        id: i64,
-        act: crate::tui::remind_tasks::LogAct,
-        who: String,
-    },
-    /// The key does not apply to the row under the cursor.
-    NotApplicable,
-    /// Reload the Relances tab (its status filter changed).
-    ReloadLog,
-}

@@ -4,19 +4,24 @@
 
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use super::{Outcome, Ui};
 use crate::model::Ts;
+use crate::reminders::LogAct;
 use crate::reminders::Status;
 use crate::store::reminders::ReminderLogRow;
-use crate::text::{self, Fuzzy};
-use crate::tui::action::Cmd;
-use crate::tui::remind_tasks::LogAct;
-use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
-use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
+use crate::text;
+use crate::tui::action::Action;
+use crate::tui::command::Cmd;
+use crate::tui::frame::Level;
+use crate::tui::keymap::Context;
+use crate::tui::list::{self, List, Row, Table};
+use crate::tui::pane::Cx;
+use crate::tui::sheet::{Sheet, sheet_parts};
+use crate::tui::ui::Ui;
+use crate::tui::widgets::table::{self, Col};
 
 #[derive(Clone, Debug)]
 pub struct LogEntry {
@@ -63,124 +68,87 @@ impl LogEntry {
     }
 }
 
+/// Newest first, as the database gives them.
+impl Row for LogEntry {
+    fn key(&self) -> (i64, &Utf32String) {
+        (self.row.id, &self.haystack)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct ReminderLogView {
-    pub loading: bool,
-    pub loaded: bool,
-    pub error: Option<String>,
-    pub entries: Vec<LogEntry>,
-    pub index: Vec<u32>,
-    pub cursor: Cursor,
-    selected_id: Option<i64>,
-    pub filter: FilterBox,
+    pub list: List<LogEntry>,
     /// Status shown (`None`: all); the list is reloaded for it.
     pub status: Option<Status>,
 }
 
 impl ReminderLogView {
     pub fn load(&mut self, rows: Vec<ReminderLogRow>) {
-        self.loading = false;
-        self.loaded = true;
-        self.error = None;
-        self.entries = rows.into_iter().map(LogEntry::new).collect();
-        self.rebuild_index();
+        self.list.set_rows(rows.into_iter().map(LogEntry::new).collect());
     }
 
     /// Failed and uncertain reminders: what the tab title points at.
     pub fn attention(&self) -> usize {
-        self.entries.iter().filter(|e| matches!(e.status, Some(Status::Failed | Status::Uncertain))).count()
+        let rows = self.list.rows();
+        rows.iter().filter(|e| matches!(e.status, Some(Status::Failed | Status::Uncertain))).count()
     }
 
     pub fn current(&self) -> Option<&LogEntry> {
-        self.index.get(self.cursor.pos).map(|i| &self.entries[*i as usize])
+        self.list.current()
     }
 
-    pub fn rebuild_index(&mut self) {
-        let e = &self.entries;
-        // Already newest first from the database; the text filter keeps that order.
-        self.index =
-            Fuzzy::new(self.filter.value()).filter((0..e.len() as u32).map(|i| (i, &e[i as usize].haystack)));
-        self.cursor.pos = self
-            .selected_id
-            .and_then(|id| self.index.iter().position(|i| e[*i as usize].row.id == id))
-            .unwrap_or(0);
-        self.cursor.clamp(self.index.len());
-        self.selected_id = self.current().map(|x| x.row.id);
-    }
-
-    pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
-        match self.filter.handle_key(ev) {
-            FilterOutcome::Changed | FilterOutcome::Cleared => self.rebuild_index(),
-            FilterOutcome::Accepted | FilterOutcome::Unchanged => {}
+    /// `R`, `C`, `D` on the reminder under the cursor: asked first, where it applies.
+    fn log_act(&self, act: LogAct, cx: &Cx) -> Action {
+        let Some(e) = self.current() else { return Action::Done };
+        let loc = &cx.ui.loc;
+        if !act.allowed(e.status) {
+            return Action::Status(Level::Info, loc.t("relances.not_applicable").to_string());
         }
-        Outcome::Done
-    }
-
-    pub fn paste(&mut self, s: &str) {
-        if self.filter.editing {
-            self.filter.paste(s);
-            self.rebuild_index();
-        }
-    }
-
-    fn act(&self, act: LogAct) -> Outcome {
-        let Some(e) = self.current() else { return Outcome::Done };
-        let allowed = match act {
-            LogAct::Retry => matches!(e.status, Some(Status::Failed | Status::Uncertain)),
-            LogAct::Confirm => e.status == Some(Status::Uncertain),
-            LogAct::Cancel => matches!(e.status, Some(Status::Queued | Status::Failed | Status::Uncertain)),
+        let (title, text) = match act {
+            LogAct::Retry => ("confirm.retry_title", "confirm.retry_text"),
+            LogAct::Confirm => ("confirm.confirm_sent_title", "confirm.confirm_sent_text"),
+            LogAct::Cancel => ("confirm.cancel_reminder_title", "confirm.cancel_reminder_text"),
         };
-        if allowed {
-            Outcome::ConfirmLogAct { id: e.row.id, act, who: e.learner.clone() }
-        } else {
-            Outcome::NotApplicable
+        Action::Confirm {
+            title: loc.t(title).to_string(),
+            message: loc.tf(text, &[("who", &e.learner)]),
+            yes: Box::new(Action::LogAct { id: e.row.id, act }),
         }
     }
 
-    pub fn update(&mut self, cmd: Cmd) -> Outcome {
-        if self.cursor.apply(cmd, self.index.len()) {
-            self.selected_id = self.current().map(|x| x.row.id);
-            return Outcome::Done;
-        }
-        match cmd {
-            Cmd::Filter => self.filter.start(),
+    /// Shows one status (`f` cycles) or all: the list is reloaded for it.
+    fn show_status(&mut self, status: Option<Status>) -> Action {
+        self.status = status;
+        self.list.start_loading();
+        Action::ReloadLog
+    }
+}
+
+impl Sheet for ReminderLogView {
+    sheet_parts!(LogEntry, Context::Relances, 2);
+
+    fn act(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
+        Some(match cmd {
             Cmd::StepFilter => {
                 let all = Status::ALL;
-                self.status = match self.status {
+                let next = match self.status {
                     None => Some(all[0]),
                     Some(s) => all.iter().position(|x| *x == s).and_then(|i| all.get(i + 1)).copied(),
                 };
-                self.loading = true;
-                return Outcome::ReloadLog;
+                self.show_status(next)
             }
-            Cmd::Retry => return self.act(LogAct::Retry),
-            Cmd::ConfirmSent => return self.act(LogAct::Confirm),
-            Cmd::CancelReminder => return self.act(LogAct::Cancel),
-            Cmd::Back => {
-                if self.filter.clear() {
-                    self.rebuild_index();
-                } else if self.status.is_some() {
-                    self.status = None;
-                    self.loading = true;
-                    return Outcome::ReloadLog;
-                }
-            }
-            _ => return Outcome::Unhandled,
-        }
-        Outcome::Done
+            Cmd::Retry => self.log_act(LogAct::Retry, cx),
+            Cmd::ConfirmSent => self.log_act(LogAct::Confirm, cx),
+            Cmd::CancelReminder => self.log_act(LogAct::Cancel, cx),
+            Cmd::Back if self.list.clear_filter() || self.status.is_none() => Action::Done,
+            Cmd::Back => self.show_status(None),
+            _ => return None,
+        })
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
+    /// The status shown, and how many reminders need attention.
+    fn head(&self, ui: &Ui) -> Line<'static> {
         let (t, loc) = (&ui.theme, &ui.loc);
-        let area = area.intersection(f.area());
-        let show_filter = self.filter.is_active();
-        let [head, body, detail, filter_area] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(2),
-            Constraint::Length(u16::from(show_filter)),
-        ])
-        .areas(area);
         let shown = match self.status {
             None => loc.t("relances.all").to_string(),
             Some(s) => {
@@ -190,32 +158,12 @@ impl ReminderLogView {
         let mut spans = vec![Span::styled(shown, if self.status.is_some() { t.accent } else { t.base })];
         let attention = self.attention();
         if attention > 0 {
-            spans.push(Span::styled("  · ", t.muted));
-            spans.push(Span::styled(loc.tn("relances.attention", attention as i64), t.danger));
+            spans.extend(list::note(loc.tn("relances.attention", attention as i64), t.danger, ui));
         }
-        f.render_widget(Paragraph::new(Line::from(spans)), head);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.border_focus)
-            .title(Span::styled(format!(" {} ", loc.t("relances.table_title")), t.title));
-        if let Some(e) = &self.error {
-            f.render_widget(Paragraph::new(Line::styled(text::clean(e), t.danger)).block(block), body);
-        } else if !self.loaded {
-            f.render_widget(Paragraph::new(loc.t("status.loading")).style(t.muted).block(block), body);
-        } else if self.index.is_empty() {
-            let msg =
-                if self.entries.is_empty() { loc.t("relances.empty") } else { loc.t("relances.no_match") };
-            f.render_widget(Paragraph::new(msg).style(t.muted).block(block), body);
-        } else {
-            self.draw_table(f, body, block, ui);
-        }
-        self.draw_detail(f, detail, ui);
-        if show_filter {
-            self.filter.render(f, filter_area, t, loc);
-        }
+        Line::from(spans)
     }
 
-    fn draw_table(&mut self, f: &mut Frame, body: Rect, block: Block<'_>, ui: &Ui) {
+    fn table(&self, f: &mut Frame, body: Rect, ui: &Ui) {
         let (t, loc) = (&ui.theme, &ui.loc);
         let wide = body.width >= 120;
         let mut cols = vec![
@@ -231,14 +179,14 @@ impl ReminderLogView {
         } else {
             cols.push(Col::new(loc.t("relances.col_template"), Constraint::Fill(1)));
         }
-        let (entries, index) = (&self.entries, &self.index);
-        VirtualTable { cols: &cols, loc, sort: None, len: index.len(), block, focused: true }.render(
+        let nothing = self.list.nothing(loc.t("relances.empty"), loc.t("relances.no_match"));
+        let block = list::frame(loc.t("relances.table_title"), ui);
+        Table { block, cols: &cols, sort: None, nothing, focused: true }.render(
             f,
             body,
-            t,
-            &mut self.cursor,
-            |i, w| {
-                let e = &entries[index[i] as usize];
+            ui,
+            &self.list,
+            |e, w| {
                 let (status, style) = match e.status {
                     Some(Status::Sent) => (loc.t("reminder_status.sent").to_string(), t.ok),
                     Some(Status::Failed) => (format!("✗ {}", loc.t("reminder_status.failed")), t.danger),
@@ -270,7 +218,7 @@ impl ReminderLogView {
 
     /// Under the table: the subject, the tries and the full error of the reminder under the
     /// cursor (errors are long; the table only has room for their start).
-    fn draw_detail(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn detail(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let (t, loc) = (&ui.theme, &ui.loc);
         let Some(e) = self.current() else { return };
         let w = area.width as usize;

@@ -9,15 +9,18 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{Outcome, Ui};
 use crate::model::duration::format_hms;
+use crate::model::report::{self, AttemptFigures, Issue, LessonFigures, score_ok};
 use crate::model::{LessonKind, LessonStatus, Ts};
 use crate::store::progress::AuditLine;
 use crate::store::report::Report;
 use crate::text;
-use crate::tui::action::Cmd;
-use crate::tui::dialogs::picker::PickItem;
-use crate::tui::tasks::Effect;
+use crate::tui::action::{Action, Choice, PickFor};
+use crate::tui::command::Cmd;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Context;
+use crate::tui::pane::{Cx, Pane};
+use crate::tui::ui::Ui;
 use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,17 +37,6 @@ impl RSection {
     fn index(self) -> usize {
         Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
     }
-}
-
-/// Something wrong in the stored figures, shown above the tables.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Issue {
-    TotalTime { stored: i64, sum: i64 },
-    AttemptsWithoutProgress(usize),
-    ScoreOutOfRange(usize),
-    NegativeTime(usize),
-    FutureDates(usize),
-    UnknownStatus(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -100,13 +92,8 @@ pub struct ReportData {
     pub issues: Vec<Issue>,
 }
 
-fn score_ok(s: Option<f64>) -> bool {
-    s.is_none_or(|v| (0.0..=100.0).contains(&v))
-}
-
 impl ReportData {
     pub fn new(r: Report, now: Ts) -> ReportData {
-        let future = |t: Ts| t > now + 60;
         let mut attempts: HashMap<i64, Vec<AttemptItem>> = HashMap::new();
         for a in &r.attempts {
             attempts.entry(a.lesson_id).or_default().push(AttemptItem {
@@ -139,31 +126,24 @@ impl ReportData {
             })
             .collect();
 
-        let mut issues = Vec::new();
-        let sum: i64 = lessons.iter().filter_map(|l| l.time).sum();
-        if !lessons.is_empty() && sum != r.header.time_spent {
-            issues.push(Issue::TotalTime { stored: r.header.time_spent, sum });
-        }
-        let orphan =
-            lessons.iter().filter(|l| l.progress_id.is_none() && attempts.contains_key(&l.lesson_id)).count();
-        let bad_scores = lessons.iter().filter(|l| !score_ok(l.score) || !score_ok(l.average)).count()
-            + r.attempts.iter().filter(|a| !score_ok(a.score)).count();
-        let negative = lessons.iter().filter(|l| l.time.is_some_and(|t| t < 0)).count()
-            + r.attempts.iter().filter(|a| a.time_spent < 0).count();
-        let futures = r.attempts.iter().filter(|a| future(a.started_at)).count()
-            + lessons.iter().filter(|l| l.status_at.is_some_and(future)).count();
-        let unknown = lessons.iter().filter(|l| l.unknown_status).count();
-        for (n, issue) in [
-            (orphan, Issue::AttemptsWithoutProgress(orphan)),
-            (bad_scores, Issue::ScoreOutOfRange(bad_scores)),
-            (negative, Issue::NegativeTime(negative)),
-            (futures, Issue::FutureDates(futures)),
-            (unknown, Issue::UnknownStatus(unknown)),
-        ] {
-            if n > 0 {
-                issues.push(issue);
-            }
-        }
+        let figures: Vec<LessonFigures> = lessons
+            .iter()
+            .map(|l| LessonFigures {
+                has_progress: l.progress_id.is_some(),
+                has_attempts: attempts.contains_key(&l.lesson_id),
+                score: l.score,
+                average: l.average,
+                time: l.time,
+                status_at: l.status_at,
+                unknown_status: l.unknown_status,
+            })
+            .collect();
+        let tries: Vec<AttemptFigures> = r
+            .attempts
+            .iter()
+            .map(|a| AttemptFigures { score: a.score, time: a.time_spent, started_at: a.started_at })
+            .collect();
+        let issues = report::check(r.header.time_spent, &figures, &tries, now);
 
         let h = &r.header;
         ReportData {
@@ -257,12 +237,16 @@ impl ReportView {
         let same = self.data.as_ref().is_some_and(|d| d.enrolment_id == r.header.enrolment_id);
         if !same {
             self.expanded.clear();
-            self.cursor = Cursor { height: self.cursor.height, ..Cursor::default() };
-            self.conn_cursor = Cursor { height: self.conn_cursor.height, ..Cursor::default() };
-            self.rem_cursor = Cursor { height: self.rem_cursor.height, ..Cursor::default() };
-            self.change_cursor = Cursor { height: self.change_cursor.height, ..Cursor::default() };
+            for c in [&mut self.cursor, &mut self.conn_cursor, &mut self.rem_cursor, &mut self.change_cursor]
+            {
+                c.reset();
+            }
         }
         let d = ReportData::new(r, now);
+        // Histories may be shorter after a reload: the cursors stay on rows that exist.
+        self.conn_cursor.clamp(d.connections.len());
+        self.rem_cursor.clamp(d.reminders.len());
+        self.change_cursor.clamp(d.changes.len());
         self.enrolment_id = d.enrolment_id;
         self.learner = format!("{} {}", d.lastname, d.firstname);
         self.data = Some(d);
@@ -300,25 +284,35 @@ impl ReportView {
         }
     }
 
-    /// Items for the "another course of this learner" picker.
-    pub fn course_items(&self) -> Vec<PickItem> {
-        self.data
-            .as_ref()
-            .map(|d| d.courses.iter().map(|(id, short, full)| PickItem::new(*id, full, short)).collect())
-            .unwrap_or_default()
+    /// `c`: the picker of the learner's other courses.
+    fn pick_course(&self, cx: &Cx) -> Action {
+        let choices = self.data.as_ref().map(|d| {
+            let choice = |(id, short, full): &(i64, String, String)| Choice {
+                id: *id,
+                label: full.clone(),
+                detail: short.clone(),
+            };
+            d.courses.iter().map(choice).collect()
+        });
+        Action::Pick {
+            purpose: PickFor::ReportCourse,
+            title: cx.ui.loc.tf("picker.report_title", &[("who", &self.learner)]),
+            choices: choices.unwrap_or_default(),
+            current: Some(self.enrolment_id),
+        }
     }
 
-    pub fn switch_to(&mut self, enrolment_id: i64) -> Outcome {
+    pub fn switch_to(&mut self, enrolment_id: i64) -> Action {
         self.enrolment_id = enrolment_id;
         self.loading = true;
-        Outcome::Run(Effect::LoadReport { enrolment_id })
+        Action::Run(Effect::LoadReport { enrolment_id })
     }
 
-    fn cycle_course(&mut self, step: isize) -> Outcome {
-        let Some(d) = &self.data else { return Outcome::Done };
+    fn cycle_course(&mut self, step: isize) -> Action {
+        let Some(d) = &self.data else { return Action::Done };
         let n = d.courses.len();
         if n < 2 {
-            return Outcome::Done;
+            return Action::Done;
         }
         let cur = d.courses.iter().position(|c| c.0 == d.enrolment_id).unwrap_or(0) as isize;
         let next = d.courses[((cur + step).rem_euclid(n as isize)) as usize].0;
@@ -348,69 +342,80 @@ impl ReportView {
         self.flatten();
     }
 
-    pub fn update(&mut self, cmd: Cmd) -> Outcome {
-        let cursor_len = |s: &Self| match s.section {
-            RSection::Composition => s.rows.len(),
-            RSection::Connections => s.data.as_ref().map(|d| d.connections.len()).unwrap_or(0),
-            RSection::Reminders => s.data.as_ref().map(|d| d.reminders.len()).unwrap_or(0),
-            RSection::Changes => s.data.as_ref().map(|d| d.changes.len()).unwrap_or(0),
-        };
-        let len = cursor_len(self);
-        let moved = match self.section {
-            RSection::Composition => self.cursor.apply(cmd, len),
-            RSection::Connections => self.conn_cursor.apply(cmd, len),
-            RSection::Reminders => self.rem_cursor.apply(cmd, len),
-            RSection::Changes => self.change_cursor.apply(cmd, len),
-        };
-        if moved {
-            return Outcome::Done;
+    /// `e`: the editor on the lesson under the cursor; from another section, back to the
+    /// lessons first.
+    fn edit(&mut self) -> Action {
+        if self.section != RSection::Composition {
+            self.section = RSection::Composition;
+            return Action::Done;
         }
+        match (self.data.as_ref(), self.current_lesson()) {
+            (Some(d), Some(l)) => {
+                Action::Run(Effect::LoadStats { enrolment_id: d.enrolment_id, lesson_id: l.lesson_id })
+            }
+            _ => Action::Done,
+        }
+    }
+
+    /// `u`: undo this tutor's last edit of the learner, once confirmed.
+    fn undo(&self, cx: &Cx) -> Action {
+        let Some(d) = &self.data else { return Action::Done };
+        let loc = &cx.ui.loc;
+        Action::Confirm {
+            title: loc.t("confirm.undo_title").to_string(),
+            message: loc.t("confirm.undo_text").to_string(),
+            yes: Box::new(Action::UndoEdit { enrolment_id: d.enrolment_id }),
+        }
+    }
+
+    /// The cursor of the section shown, with its row count.
+    fn section_cursor(&mut self) -> (&mut Cursor, usize) {
+        let d = self.data.as_ref();
+        let count = |f: fn(&ReportData) -> usize| d.map(f).unwrap_or(0);
+        match self.section {
+            RSection::Composition => (&mut self.cursor, self.rows.len()),
+            RSection::Connections => (&mut self.conn_cursor, count(|d| d.connections.len())),
+            RSection::Reminders => (&mut self.rem_cursor, count(|d| d.reminders.len())),
+            RSection::Changes => (&mut self.change_cursor, count(|d| d.changes.len())),
+        }
+    }
+}
+
+impl Pane for ReportView {
+    fn context(&self) -> Context {
+        Context::Report
+    }
+
+    /// Esc is the Centre de tutorat's: it closes the report.
+    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
+        let (cursor, len) = self.section_cursor();
+        if cursor.apply(cmd, len) {
+            return Some(Action::Done);
+        }
+        let n = RSection::ALL.len();
         match cmd {
-            Cmd::FocusNext => self.section = RSection::ALL[(self.section.index() + 1) % RSection::ALL.len()],
-            Cmd::FocusPrev => {
-                self.section =
-                    RSection::ALL[(self.section.index() + RSection::ALL.len() - 1) % RSection::ALL.len()]
-            }
-            Cmd::Section(i) => self.section = RSection::ALL[(i as usize).min(RSection::ALL.len() - 1)],
-            Cmd::Edit => {
-                // On the lesson under the cursor; from another section, back to the lessons.
-                if self.section != RSection::Composition {
-                    self.section = RSection::Composition;
-                    return Outcome::Done;
-                }
-                return match (self.data.as_ref(), self.current_lesson()) {
-                    (Some(d), Some(l)) => {
-                        Outcome::EditStats { enrolment_id: d.enrolment_id, lesson_id: l.lesson_id }
-                    }
-                    _ => Outcome::Done,
-                };
-            }
-            Cmd::Undo => {
-                return match &self.data {
-                    Some(d) => Outcome::ConfirmUndo { enrolment_id: d.enrolment_id },
-                    None => Outcome::Done,
-                };
-            }
+            Cmd::FocusNext => self.section = RSection::ALL[(self.section.index() + 1) % n],
+            Cmd::FocusPrev => self.section = RSection::ALL[(self.section.index() + n - 1) % n],
+            Cmd::Section(i) => self.section = RSection::ALL[(i as usize).min(n - 1)],
+            Cmd::Edit => return Some(self.edit()),
+            Cmd::Undo => return Some(self.undo(cx)),
             Cmd::Right | Cmd::Open if self.section == RSection::Composition => self.toggle(Some(true)),
             Cmd::Open => {}
             Cmd::Left if self.section == RSection::Composition => self.toggle(Some(false)),
-            Cmd::PrevItem => return self.cycle_course(-1),
-            Cmd::NextItem => return self.cycle_course(1),
-            Cmd::Pick => return Outcome::PickReportCourse,
+            Cmd::PrevItem => return Some(self.cycle_course(-1)),
+            Cmd::NextItem => return Some(self.cycle_course(1)),
+            Cmd::Pick => return Some(self.pick_course(cx)),
             Cmd::Refresh => {
                 self.loading = true;
-                return Outcome::Run(Effect::LoadReport { enrolment_id: self.enrolment_id });
+                return Some(Action::Run(Effect::LoadReport { enrolment_id: self.enrolment_id }));
             }
-            Cmd::Back => return Outcome::Back,
-            _ => return Outcome::Unhandled,
+            _ => return None,
         }
-        Outcome::Done
+        Some(Action::Done)
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
-        let t = &ui.theme;
-        let loc = &ui.loc;
-        let area = area.intersection(f.area());
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let (ui, t, loc) = (cx.ui, &cx.ui.theme, &cx.ui.loc);
         let mut block = Block::default().borders(Borders::ALL).border_style(t.border_focus);
         let title = match &self.data {
             Some(d) => format!(" {} {} — {} ", d.lastname, d.firstname, d.course),
@@ -470,7 +475,9 @@ impl ReportView {
             RSection::Changes => self.draw_changes(f, body, ui, &d),
         }
     }
+}
 
+impl ReportView {
     fn info_lines(&self, d: &ReportData, ui: &Ui, width: usize) -> Vec<Line<'static>> {
         let t = &ui.theme;
         let loc = &ui.loc;
@@ -517,7 +524,7 @@ impl ReportView {
             .collect()
     }
 
-    fn draw_composition(&mut self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
+    fn draw_composition(&self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
         let t = &ui.theme;
         let loc = &ui.loc;
         if d.lessons.is_empty() {
@@ -551,7 +558,7 @@ impl ReportView {
         };
         let time_cell =
             |v: i64| if v < 0 { (format!("{}!", format_hms(v)), t.danger) } else { (format_hms(v), t.base) };
-        let future = |ts: Ts| ts > ui.now + 60;
+        let future = |ts: Ts| report::is_future(ts, ui.now);
         let dt = |ts: Option<Ts>| -> (String, Style) {
             match ts {
                 Some(x) if future(x) => (format!("{}!", loc.datetime(Some(x), ui.tz)), t.danger),
@@ -567,7 +574,7 @@ impl ReportView {
             block: Block::default(),
             focused: true,
         }
-        .render(f, area, t, &mut self.cursor, |i, w| match rows[i] {
+        .render(f, area, t, &self.cursor, |i, w| match rows[i] {
             CompRow::Lesson(li) => {
                 let l = &d.lessons[li];
                 let has_attempts = d.attempts.get(&l.lesson_id).is_some_and(|a| !a.is_empty());

@@ -5,14 +5,14 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::Ui;
 use super::report::{ReportData, ReportView};
 use crate::model::duration::format_hms;
 use crate::text;
+use crate::tui::ui::Ui;
 use crate::tui::widgets::table::{self, Col, VirtualTable};
 
 impl ReportView {
-    pub(super) fn draw_connections(&mut self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
+    pub(super) fn draw_connections(&self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
         let t = &ui.theme;
         let loc = &ui.loc;
         if d.connections.is_empty() {
@@ -32,7 +32,7 @@ impl ReportView {
         ];
         let c = &d.connections;
         VirtualTable { cols: &cols, loc, sort: None, len: c.len(), block: Block::default(), focused: true }
-            .render(f, table_area, t, &mut self.conn_cursor, |i, w| {
+            .render(f, table_area, t, &self.conn_cursor, |i, w| {
                 let (at, lesson, dur) = &c[i];
                 let lesson =
                     if lesson.is_empty() { loc.t("report.course_page").to_string() } else { lesson.clone() };
@@ -48,7 +48,7 @@ impl ReportView {
         }
     }
 
-    pub(super) fn draw_reminders(&mut self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
+    pub(super) fn draw_reminders(&self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
         let t = &ui.theme;
         let loc = &ui.loc;
         if d.reminders.is_empty() {
@@ -63,7 +63,7 @@ impl ReportView {
         ];
         let r = &d.reminders;
         VirtualTable { cols: &cols, loc, sort: None, len: r.len(), block: Block::default(), focused: true }
-            .render(f, area, t, &mut self.rem_cursor, |i, w| {
+            .render(f, area, t, &self.rem_cursor, |i, w| {
                 let (at, kind, template, status, error) = &r[i];
                 let kind_key = format!("reminder_kind.{kind}");
                 let status_key = format!("reminder_status.{status}");
@@ -84,7 +84,7 @@ impl ReportView {
                 ]
             });
     }
-    pub(super) fn draw_changes(&mut self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
+    pub(super) fn draw_changes(&self, f: &mut Frame, area: Rect, ui: &Ui, d: &ReportData) {
         use crate::model::stats::Field;
         use crate::tui::dialogs::edit_stats_view::show_audit;
         let t = &ui.theme;
@@ -102,7 +102,7 @@ impl ReportView {
         ];
         let c = &d.changes;
         VirtualTable { cols: &cols, loc, sort: None, len: c.len(), block: Block::default(), focused: true }
-            .render(f, area, t, &mut self.change_cursor, |i, w| {
+            .render(f, area, t, &self.change_cursor, |i, w| {
                 let a = &c[i];
                 let field = Field::from_column(&a.field);
                 let label = match field {

@@ -2,270 +2,163 @@
 //! never opened their course, most urgent first, with what to do next for each. Marks and
 //! bulk actions work as in the Centre de tutorat.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Ordering;
+use std::collections::HashSet;
 
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use super::{CourseRef, Outcome, Ui};
-use crate::model::Ts;
 use crate::model::time::ago;
-use crate::model::triage::{Group, NextStep, Rules, days_open, next_step};
-use crate::store::triage::TriageRow;
-use crate::text::{self, Fuzzy};
-use crate::tui::action::Cmd;
-use crate::tui::dialogs::picker::PickItem;
-use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
-use crate::tui::widgets::marks::Marks;
-use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
+use crate::model::triage::{Group, NextStep, QueueEntry};
+use crate::text;
+use crate::tui::action::{Action, Choice, PickFor};
+use crate::tui::command::Cmd;
+use crate::tui::keymap::Context;
+use crate::tui::list::{self, List, Order, Row, Table};
+use crate::tui::pane::Cx;
+use crate::tui::sheet::{Sheet, sheet_parts};
+use crate::tui::ui::{CourseRef, Ui};
+use crate::tui::widgets::marks;
+use crate::tui::widgets::table::{self, Col};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TriageSort {
-    Urgency,
-    Learner,
-    Course,
-    Days,
-    Reminders,
-}
+impl Row for QueueEntry {
+    /// Most urgent step first (within a step, those waiting longest first), then by learner,
+    /// course, days waited (most first) and reminders sent (most first).
+    const ORDERS: &'static [Order<QueueEntry>] = &[
+        Order { column: 6, cmp: |x, y| x.step.cmp(&y.step).then(y.days.cmp(&x.days)) },
+        Order { column: 1, cmp: |x, y| x.sort_key.cmp(&y.sort_key) },
+        Order { column: 2, cmp: |x, y| x.course.cmp(&y.course) },
+        Order { column: 4, cmp: |x, y| y.days.cmp(&x.days) },
+        Order { column: 5, cmp: |x, y| y.row.reminders_sent.cmp(&x.row.reminders_sent) },
+    ];
 
-impl TriageSort {
-    const CYCLE: [TriageSort; 5] = [Self::Urgency, Self::Learner, Self::Course, Self::Days, Self::Reminders];
-    fn next(self) -> Self {
-        let i = Self::CYCLE.iter().position(|s| *s == self).unwrap_or(0);
-        Self::CYCLE[(i + 1) % Self::CYCLE.len()]
+    fn key(&self) -> (i64, &Utf32String) {
+        (self.row.enrolment_id, &self.haystack)
     }
-    fn column(self) -> usize {
-        match self {
-            Self::Learner => 1,
-            Self::Course => 2,
-            Self::Days => 4,
-            Self::Reminders => 5,
-            Self::Urgency => 6,
-        }
+
+    fn tie(&self, other: &Self) -> Ordering {
+        self.sort_key.cmp(&other.sort_key).then(self.row.enrolment_id.cmp(&other.row.enrolment_id))
     }
 }
 
-/// A queue entry with what the table needs computed once per load.
-#[derive(Clone, Debug)]
-pub struct Entry {
-    pub row: TriageRow,
-    /// "LASTNAME Firstname", sanitised (the username when the account has no name yet).
-    pub name: String,
-    pub course: String,
-    pub group: Group,
-    pub step: NextStep,
-    pub days: i64,
-    sort_key: String,
-    haystack: Utf32String,
-}
-
-impl Entry {
-    /// The queue's entries. A tutor of many courses can have 20,000 of them, so what depends
-    /// only on the course (its sanitised and folded names) is worked out once per course.
-    pub fn build_all(rows: Vec<TriageRow>, now: Ts, rules: &Rules) -> Vec<Entry> {
-        let mut courses: HashMap<i64, (String, String)> = HashMap::new();
-        rows.into_iter()
-            .map(|row| {
-                let (course, folded) = courses.entry(row.course_id).or_insert_with(|| {
-                    let course = text::clean(&row.shortname);
-                    let folded = text::fold(&format!("{course} {}", text::clean(&row.fullname)));
-                    (course, folded)
-                });
-                Entry::new(row, now, rules, course.clone(), folded)
-            })
-            .collect()
-    }
-
-    fn new(row: TriageRow, now: Ts, rules: &Rules, course: String, course_folded: &str) -> Entry {
-        let last = text::clean(&row.lastname).to_uppercase();
-        let first = text::clean(&row.firstname);
-        let name = match (last.is_empty(), first.is_empty()) {
-            (true, true) => text::clean(&row.username),
-            (false, true) => last,
-            (true, false) => first,
-            (false, false) => format!("{last} {first}"),
-        };
-        let sort_key = text::fold(&name);
-        let contact = format!(
-            "{} {} {}",
-            row.email.as_deref().unwrap_or(""),
-            row.phone.as_deref().unwrap_or(""),
-            row.username
-        );
-        let haystack = [sort_key.as_str(), course_folded, &text::fold(&text::clean(&contact))].join(" ");
-        Entry {
-            group: row.group(),
-            step: next_step(&row.follow_up(), now, rules),
-            days: days_open(row.opened_at, now),
-            haystack: Utf32String::from(haystack),
-            sort_key,
-            name,
-            course,
-            row,
-        }
-    }
-}
-
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TriageView {
-    pub loading: bool,
-    pub loaded: bool,
-    pub error: Option<String>,
-    pub entries: Vec<Entry>,
-    /// Indices into `entries`, filtered and sorted.
-    pub index: Vec<u32>,
-    pub cursor: Cursor,
-    selected_id: Option<i64>,
-    pub marks: Marks,
-    pub filter: FilterBox,
+    /// The queue; marks (enrolment ids) are for bulk actions.
+    pub list: List<QueueEntry>,
     pub group: Option<Group>,
     pub step: Option<NextStep>,
     /// Course filter: id and short name.
     pub course: Option<(i64, String)>,
-    pub sort: Option<TriageSort>,
-    pub desc: bool,
+}
+
+impl Default for TriageView {
+    fn default() -> Self {
+        TriageView { list: List::with_marks(), group: None, step: None, course: None }
+    }
 }
 
 impl TriageView {
-    pub fn load(&mut self, entries: Vec<Entry>) {
-        self.loading = false;
-        self.loaded = true;
-        self.error = None;
-        self.entries = entries;
-        self.marks.keep_present(self.entries.iter().map(|e| e.row.enrolment_id));
-        if self.course.as_ref().is_some_and(|(c, _)| !self.entries.iter().any(|e| e.row.course_id == *c)) {
+    pub fn load(&mut self, entries: Vec<QueueEntry>) {
+        let gone = self.course.as_ref().is_some_and(|(c, _)| !entries.iter().any(|e| e.row.course_id == *c));
+        self.list.set_rows(entries);
+        if gone {
             self.course = None;
+            self.apply_filters();
         }
-        self.rebuild_index();
     }
 
     /// Learners per group, for the tab title.
     pub fn counts(&self) -> (usize, usize) {
-        let platform = self.entries.iter().filter(|e| e.group == Group::NeverPlatform).count();
-        (platform, self.entries.len() - platform)
+        let rows = self.list.rows();
+        let platform = rows.iter().filter(|e| e.group == Group::NeverPlatform).count();
+        (platform, rows.len() - platform)
     }
 
-    pub fn current(&self) -> Option<&Entry> {
-        self.index.get(self.cursor.pos).map(|i| &self.entries[*i as usize])
+    pub fn current(&self) -> Option<&QueueEntry> {
+        self.list.current()
     }
 
-    /// The enrolments a bulk action applies to: the marked ones, else the one under the cursor.
-    pub fn targets(&self) -> Vec<i64> {
-        self.marks.targets(self.current().map(|e| e.row.enrolment_id))
+    pub fn entry(&self, enrolment_id: i64) -> Option<&QueueEntry> {
+        self.list.find(enrolment_id)
     }
 
-    pub fn entry(&self, enrolment_id: i64) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.row.enrolment_id == enrolment_id)
-    }
-
-    pub fn rebuild_index(&mut self) {
-        let e = &self.entries;
+    /// Shows the learners of the group, next step and course chosen.
+    fn apply_filters(&mut self) {
         let (group, step, course) = (self.group, self.step, self.course.as_ref().map(|c| c.0));
-        let kept = (0..e.len() as u32)
-            .filter(|i| {
-                let x = &e[*i as usize];
-                group.is_none_or(|g| x.group == g)
-                    && step.is_none_or(|s| x.step == s)
-                    && course.is_none_or(|c| x.row.course_id == c)
-            })
-            .map(|i| (i, &e[i as usize].haystack));
-        let mut index: Vec<u32> = Fuzzy::new(self.filter.value()).filter(kept);
-        let sort = self.sort.unwrap_or(TriageSort::Urgency);
-        index.sort_by(|a, b| {
-            let (x, y) = (&e[*a as usize], &e[*b as usize]);
-            let ord = match sort {
-                // Most urgent step first; within a step, those waiting longest first.
-                TriageSort::Urgency => x.step.cmp(&y.step).then(y.days.cmp(&x.days)),
-                TriageSort::Learner => x.sort_key.cmp(&y.sort_key),
-                TriageSort::Course => x.course.cmp(&y.course),
-                TriageSort::Days => y.days.cmp(&x.days),
-                TriageSort::Reminders => y.row.reminders_sent.cmp(&x.row.reminders_sent),
-            };
-            let ord = ord
-                .then_with(|| x.sort_key.cmp(&y.sort_key))
-                .then(x.row.enrolment_id.cmp(&y.row.enrolment_id));
-            if self.desc { ord.reverse() } else { ord }
+        self.list.keep(move |x| {
+            group.is_none_or(|g| x.group == g)
+                && step.is_none_or(|s| x.step == s)
+                && course.is_none_or(|c| x.row.course_id == c)
         });
-        self.index = index;
-        self.cursor.pos = self
-            .selected_id
-            .and_then(|id| self.index.iter().position(|i| e[*i as usize].row.enrolment_id == id))
-            .unwrap_or(0);
-        self.cursor.clamp(self.index.len());
-        self.selected_id = self.current().map(|x| x.row.enrolment_id);
     }
 
     /// Items for the course picker: every course present in the queue, plus "all".
-    pub fn course_items(&self, all_label: &str) -> Vec<PickItem> {
+    fn course_choices(&self, all_label: &str) -> Vec<Choice> {
         let mut seen = HashSet::new();
-        let mut items = vec![PickItem::new(0, all_label, "")];
-        let mut courses: Vec<&Entry> = self.entries.iter().filter(|e| seen.insert(e.row.course_id)).collect();
+        let choice =
+            |id, label: &str, detail: &str| Choice { id, label: label.into(), detail: detail.into() };
+        let mut items = vec![choice(0, all_label, "")];
+        let mut courses: Vec<&QueueEntry> =
+            self.list.rows().iter().filter(|e| seen.insert(e.row.course_id)).collect();
         courses.sort_by(|a, b| a.row.fullname.cmp(&b.row.fullname));
-        items.extend(
-            courses.into_iter().map(|e| PickItem::new(e.row.course_id, &e.row.fullname, &e.row.shortname)),
-        );
+        items.extend(courses.into_iter().map(|e| choice(e.row.course_id, &e.row.fullname, &e.row.shortname)));
         items
     }
 
+    /// The course filter (0: every course).
     pub fn set_course(&mut self, id: i64) {
-        self.course = self.entries.iter().find(|e| e.row.course_id == id).map(|e| (id, e.course.clone()));
-        self.rebuild_index();
+        self.course = self.list.rows().iter().find(|e| e.row.course_id == id).map(|e| (id, e.course.clone()));
+        self.apply_filters();
     }
 
-    pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
-        match self.filter.handle_key(ev) {
-            FilterOutcome::Changed | FilterOutcome::Cleared => self.rebuild_index(),
-            FilterOutcome::Accepted | FilterOutcome::Unchanged => {}
-        }
-        Outcome::Done
-    }
-
-    pub fn paste(&mut self, s: &str) {
-        if self.filter.editing {
-            self.filter.paste(s);
-            self.rebuild_index();
+    /// `x`: a contact note on the marked learners, else the one under the cursor.
+    fn note(&self, cx: &Cx) -> Action {
+        let who = |ids: &[i64]| match ids {
+            [one] => self.entry(*one).map(|e| e.name.clone()).unwrap_or_default(),
+            many => cx.ui.loc.tn("triage.learners", many.len() as i64),
+        };
+        match self.list.targets() {
+            ids if ids.is_empty() => Action::Done,
+            ids => Action::Note { who: who(&ids), enrolment_ids: ids },
         }
     }
 
-    pub fn update(&mut self, cmd: Cmd) -> Outcome {
-        if self.cursor.apply(cmd, self.index.len()) {
-            self.selected_id = self.current().map(|x| x.row.enrolment_id);
-            return Outcome::Done;
+    /// Enter: the learner's report, in the Centre de tutorat of their course.
+    fn open_report(&self) -> Action {
+        let Some(e) = self.current() else { return Action::Done };
+        let course = CourseRef {
+            id: e.row.course_id,
+            shortname: e.course.clone(),
+            fullname: text::clean(&e.row.fullname),
+        };
+        Action::OpenReport { course, enrolment_id: e.row.enrolment_id, learner: e.name.clone() }
+    }
+
+    /// Esc: the filter text, else the other filters.
+    fn clear_filters(&mut self) {
+        if !self.list.clear_filter() && (self.group.is_some() || self.step.is_some() || self.course.is_some())
+        {
+            (self.group, self.step, self.course) = (None, None, None);
+            self.apply_filters();
         }
+    }
+}
+
+impl Sheet for TriageView {
+    sheet_parts!(QueueEntry, Context::Triage, 1);
+
+    fn act(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
         match cmd {
-            Cmd::Filter => self.filter.start(),
-            Cmd::SortNext => {
-                self.sort = Some(self.sort.unwrap_or(TriageSort::Urgency).next());
-                self.desc = false;
-                self.rebuild_index();
-            }
-            Cmd::SortReverse => {
-                self.desc = !self.desc;
-                self.rebuild_index();
-            }
-            Cmd::Mark => {
-                if let Some(id) = self.current().map(|x| x.row.enrolment_id) {
-                    self.marks.toggle(id);
-                    self.cursor.down(self.index.len());
-                    self.selected_id = self.current().map(|x| x.row.enrolment_id);
-                }
-            }
-            Cmd::MarkAll => {
-                for i in &self.index {
-                    self.marks.insert(self.entries[*i as usize].row.enrolment_id);
-                }
-            }
-            Cmd::UnmarkAll => self.marks.clear(),
             Cmd::GroupFilter => {
                 self.group = match self.group {
                     None => Some(Group::NeverPlatform),
                     Some(Group::NeverPlatform) => Some(Group::NeverCourse),
                     Some(Group::NeverCourse) => None,
                 };
-                self.rebuild_index();
+                self.apply_filters();
             }
             Cmd::StepFilter => {
                 let all = NextStep::ALL;
@@ -273,61 +166,34 @@ impl TriageView {
                     None => Some(all[0]),
                     Some(s) => all.iter().position(|x| *x == s).and_then(|i| all.get(i + 1)).copied(),
                 };
-                self.rebuild_index();
+                self.apply_filters();
             }
-            Cmd::Pick => return Outcome::PickTriageCourse,
+            Cmd::Pick => {
+                let loc = &cx.ui.loc;
+                return Some(Action::Pick {
+                    purpose: PickFor::TriageCourse,
+                    title: loc.t("picker.course_title").to_string(),
+                    choices: self.course_choices(loc.t("triage.all_courses")),
+                    current: self.course.as_ref().map(|c| c.0).or(Some(0)),
+                });
+            }
             Cmd::Remind => {
-                let targets = self.targets();
+                let targets = self.list.targets();
                 if !targets.is_empty() {
-                    return Outcome::OpenRemind { targets, prefer: "never_accessed" };
+                    return Some(Action::OpenRemind { targets, prefer: "never_accessed" });
                 }
             }
-            Cmd::Note => {
-                let targets = self.targets();
-                if !targets.is_empty() {
-                    return Outcome::NoteContact { enrolment_ids: targets };
-                }
-            }
-            Cmd::Open => {
-                if let Some(e) = self.current() {
-                    let course = CourseRef {
-                        id: e.row.course_id,
-                        shortname: e.course.clone(),
-                        fullname: text::clean(&e.row.fullname),
-                    };
-                    return Outcome::OpenReport {
-                        course,
-                        enrolment_id: e.row.enrolment_id,
-                        learner: e.name.clone(),
-                    };
-                }
-            }
-            Cmd::Back => {
-                if self.filter.clear() {
-                    self.rebuild_index();
-                } else if self.group.is_some() || self.step.is_some() || self.course.is_some() {
-                    (self.group, self.step, self.course) = (None, None, None);
-                    self.rebuild_index();
-                }
-            }
-            _ => return Outcome::Unhandled,
+            Cmd::Note => return Some(self.note(cx)),
+            Cmd::Open => return Some(self.open_report()),
+            Cmd::Back => self.clear_filters(),
+            _ => return None,
         }
-        Outcome::Done
+        Some(Action::Done)
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
-        let t = &ui.theme;
-        let loc = &ui.loc;
-        let area = area.intersection(f.area());
-        let show_filter = self.filter.is_active();
-        let [head, body, detail, filter_area] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(1),
-            Constraint::Length(u16::from(show_filter)),
-        ])
-        .areas(area);
-
+    /// The counts of both groups, the filters in force and the marks.
+    fn head(&self, ui: &Ui) -> Line<'static> {
+        let (t, loc) = (&ui.theme, &ui.loc);
         let (platform, course) = self.counts();
         let mut spans = vec![
             Span::styled("○ ", t.danger),
@@ -346,39 +212,14 @@ impl TriageView {
             filters.push(loc.t(s.label_key()).to_string());
         }
         if !filters.is_empty() {
-            spans.push(Span::styled("  · ", t.muted));
-            spans.push(Span::styled(filters.join(" · "), t.accent));
+            spans.extend(list::note(filters.join(" · "), t.accent, ui));
         }
-        if !self.marks.is_empty() {
-            spans.push(Span::styled("  · ", t.muted));
-            spans.push(Span::styled(loc.tn("tutoring.marked_count", self.marks.len() as i64), t.marked));
-        }
-        f.render_widget(Paragraph::new(Line::from(spans)), head);
-
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.border_focus)
-            .title(Span::styled(format!(" {} ", loc.t("triage.table_title")), t.title));
-        let len = self.index.len();
-        if let Some(e) = &self.error {
-            f.render_widget(Paragraph::new(Line::styled(text::clean(e), t.danger)).block(block), body);
-        } else if !self.loaded {
-            f.render_widget(Paragraph::new(loc.t("status.loading")).style(t.muted).block(block), body);
-        } else if len == 0 {
-            let msg = if self.entries.is_empty() { loc.t("triage.empty") } else { loc.t("triage.no_match") };
-            f.render_widget(Paragraph::new(msg).style(t.muted).block(block), body);
-        } else {
-            self.draw_table(f, body, block, ui);
-        }
-        self.draw_detail(f, detail, ui);
-        if show_filter {
-            self.filter.render(f, filter_area, t, loc);
-        }
+        spans.extend(self.list.marked_note(ui));
+        Line::from(spans)
     }
 
-    fn draw_table(&mut self, f: &mut Frame, body: Rect, block: Block<'_>, ui: &Ui) {
-        let t = &ui.theme;
-        let loc = &ui.loc;
+    fn table(&self, f: &mut Frame, body: Rect, ui: &Ui) {
+        let (t, loc) = (&ui.theme, &ui.loc);
         let wide = body.width >= 120;
         let mut cols = vec![
             Col::new("", Constraint::Length(3)),
@@ -395,26 +236,13 @@ impl TriageView {
         if wide {
             cols.push(Col::new(loc.t("triage.col_contact"), Constraint::Fill(2)));
         }
-        let sort = self.sort.unwrap_or(TriageSort::Urgency).column();
-        let (entries, index, marks) = (&self.entries, &self.index, &self.marks);
-        VirtualTable {
-            cols: &cols,
-            loc,
-            sort: Some((sort, self.desc)),
-            len: index.len(),
-            block,
-            focused: true,
-        }
-        .render(f, body, t, &mut self.cursor, |i, w| {
-            let e = &entries[index[i] as usize];
-            let marked = marks.contains(&e.row.enrolment_id);
-            let name_style = if marked {
-                t.marked
-            } else if e.row.suspended {
-                t.muted
-            } else {
-                t.base
-            };
+        let nothing = self.list.nothing(loc.t("triage.empty"), loc.t("triage.no_match"));
+        let sort = self.list.sort_mark();
+        let marked_ids = &self.list.marks;
+        let block = list::frame(loc.t("triage.table_title"), ui);
+        Table { block, cols: &cols, sort, nothing, focused: true }.render(f, body, ui, &self.list, |e, w| {
+            let marked = marked_ids.contains(&e.row.enrolment_id);
+            let name_style = marks::name_style(marked, e.row.suspended, t);
             let (glyph, glyph_style) = match e.group {
                 Group::NeverPlatform => ("○", t.danger),
                 Group::NeverCourse => ("◐", t.warning),
@@ -439,7 +267,7 @@ impl TriageView {
                 NextStep::Wait | NextStep::Suspended => t.muted,
             };
             let mut cells = vec![
-                table::cell(if marked { "[x]" } else { "[ ]" }, if marked { t.marked } else { t.muted }),
+                marks::mark_box(marked, t),
                 table::cell(text::fit(&e.name, w[1]).into_owned(), name_style),
                 table::cell(text::fit(&e.course, w[2]).into_owned(), t.base),
                 table::cell(group, glyph_style),
@@ -462,7 +290,7 @@ impl TriageView {
     }
 
     /// The line under the table: how to reach the learner under the cursor, and the last note.
-    fn draw_detail(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+    fn detail(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let (t, loc) = (&ui.theme, &ui.loc);
         let Some(e) = self.current() else { return };
         let none = loc.t("triage.no_contact");

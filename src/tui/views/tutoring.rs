@@ -2,6 +2,8 @@
 //! its learners in a fast, sortable, filterable table with marks for bulk actions. Enter
 //! opens a learner's report.
 
+use std::cmp::Ordering;
+
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -9,52 +11,24 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::report::ReportView;
-use super::{CourseRef, Outcome, Ui};
 use crate::model::EnrolmentKind;
 use crate::model::duration::format_hms;
 use crate::model::learner::LearnerRow;
 use crate::model::time::{Ago, ago};
 use crate::model::{EnrolmentStatus, progress};
 use crate::store::learners::CourseLearners;
-use crate::text::{self, Fuzzy};
-use crate::tui::action::Cmd;
-use crate::tui::tasks::Effect;
+use crate::text;
+use crate::tui::action::Action;
+use crate::tui::command::Cmd;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Context;
+use crate::tui::list::{self, List, Order, Row, Table, TextLine};
+use crate::tui::pane::{Cx, Pane, to_sub};
+use crate::tui::ui::CourseRef;
 use crate::tui::widgets::distribution::{self, Slice};
-use crate::tui::widgets::filter::{FilterBox, FilterOutcome};
-use crate::tui::widgets::marks::Marks;
+use crate::tui::widgets::marks;
 use crate::tui::widgets::progress::bar;
-use crate::tui::widgets::table::{self, Col, Cursor, VirtualTable};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LearnerSort {
-    Mark,
-    Name,
-    Status,
-    Progress,
-    Time,
-    LastAccess,
-    Certificate,
-}
-
-impl LearnerSort {
-    const CYCLE: [LearnerSort; 6] =
-        [Self::Name, Self::Status, Self::Progress, Self::Time, Self::LastAccess, Self::Certificate];
-    fn next(self) -> Self {
-        let i = Self::CYCLE.iter().position(|s| *s == self).map(|i| i + 1).unwrap_or(0);
-        Self::CYCLE[i % Self::CYCLE.len()]
-    }
-    fn column(self) -> usize {
-        match self {
-            Self::Mark => 0,
-            Self::Name => 1,
-            Self::Status => 2,
-            Self::Progress => 3,
-            Self::Time => 4,
-            Self::LastAccess => 5,
-            Self::Certificate => 6,
-        }
-    }
-}
+use crate::tui::widgets::table::{self, Col};
 
 /// A learner row with what the table needs precomputed once per load.
 #[derive(Clone, Debug)]
@@ -66,8 +40,8 @@ pub struct Learner {
     /// `None`: impossible stored figures (flagged in the table).
     pub progress: Option<u8>,
     sort_key: String,
-    /// What the filter matches; empty until a filter is first typed (see
-    /// [`TutoringView::rebuild_index`]): most openings of a big course filter nothing.
+    /// What the filter matches; empty until a filter is first typed: most openings of a big
+    /// course filter nothing.
     haystack: Utf32String,
 }
 
@@ -90,35 +64,61 @@ impl Learner {
             row,
         }
     }
+}
 
-    fn build_haystack(&mut self) {
-        // The same as `text::haystack(&[&name, &username])`, without folding the name twice.
-        let username = text::fold(&text::clean(&self.row.username));
-        self.haystack = Utf32String::from(format!("{} {username}", self.sort_key));
+impl Row for Learner {
+    /// By name, status, progress, time, last access, certificate (columns 1 to 6).
+    const ORDERS: &'static [Order<Learner>] = &[
+        Order { column: 1, cmp: |x, y| x.sort_key.cmp(&y.sort_key) },
+        Order { column: 2, cmp: |x, y| x.status.cmp(&y.status) },
+        Order { column: 3, cmp: |x, y| x.progress.cmp(&y.progress) },
+        Order { column: 4, cmp: |x, y| x.row.time_spent.cmp(&y.row.time_spent) },
+        // Ascending: never first, then the longest ago — the learners to chase.
+        Order { column: 5, cmp: |x, y| x.row.last_access.cmp(&y.row.last_access) },
+        Order { column: 6, cmp: |x, y| x.row.certificate_at.is_some().cmp(&y.row.certificate_at.is_some()) },
+    ];
+
+    fn key(&self) -> (i64, &Utf32String) {
+        (self.row.enrolment_id, &self.haystack)
+    }
+
+    fn prepare_search(&mut self) {
+        if self.haystack.is_empty() {
+            // The same as `text::haystack(&[&name, &username])`, without folding the name twice.
+            let username = text::fold(&text::clean(&self.row.username));
+            self.haystack = Utf32String::from(format!("{} {username}", self.sort_key));
+        }
+    }
+
+    fn tie(&self, other: &Self) -> Ordering {
+        self.sort_key.cmp(&other.sort_key)
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TutoringView {
     pub course: Option<CourseRef>,
-    pub loading: bool,
-    pub error: Option<String>,
     pub lessons_total: i64,
-    pub learners: Vec<Learner>,
-    /// Indices into `learners`, filtered and sorted.
-    pub index: Vec<u32>,
-    pub cursor: Cursor,
-    selected_id: Option<i64>,
-    /// Marked enrolment ids; independent of the filter, so marks survive filtering.
-    pub marks: Marks,
-    pub sort: Option<LearnerSort>,
-    pub desc: bool,
-    pub filter: FilterBox,
+    /// The course's learners; marks (enrolment ids) are for bulk actions.
+    pub list: List<Learner>,
     /// Enrolment kind shown (`None`: all kinds). Counters and chart follow it.
     pub kind: Option<EnrolmentKind>,
     pub observation_lessons: i64,
     /// The learner report, when one is open (drawn instead of the table).
     pub report: Option<ReportView>,
+}
+
+impl Default for TutoringView {
+    fn default() -> Self {
+        TutoringView {
+            course: None,
+            lessons_total: 0,
+            list: List::with_marks(),
+            kind: None,
+            observation_lessons: 0,
+            report: None,
+        }
+    }
 }
 
 /// Figures of the header, over the learners of the current kind filter.
@@ -136,88 +136,32 @@ impl TutoringView {
     /// Switches to another course: clears its rows and marks, keeps sort preferences.
     pub fn open(&mut self, course: CourseRef) {
         if self.course.as_ref().map(|c| c.id) != Some(course.id) {
-            self.learners.clear();
-            self.index.clear();
-            self.marks.clear();
-            self.selected_id = None;
-            self.cursor = Cursor { height: self.cursor.height, ..Cursor::default() };
-            self.filter.clear();
+            self.list.reset();
             self.report = None;
         }
         self.course = Some(course);
-        self.loading = true;
-        self.error = None;
+        self.list.start_loading();
+        self.list.error = None;
     }
 
     pub fn load(&mut self, data: CourseLearners) {
-        self.loading = false;
-        self.error = None;
         self.lessons_total = data.lessons_total;
         self.observation_lessons = data.observation_lessons;
-        self.learners = data.rows.into_iter().map(|r| Learner::new(r, data.lessons_total)).collect();
-        self.marks.keep_present(self.learners.iter().map(|l| l.row.enrolment_id));
-        self.rebuild_index();
+        self.list.set_rows(data.rows.into_iter().map(|r| Learner::new(r, data.lessons_total)).collect());
     }
 
     pub fn current(&self) -> Option<&Learner> {
-        self.index.get(self.cursor.pos).map(|i| &self.learners[*i as usize])
-    }
-
-    /// Recomputes the visible order after a load, a filter or a sort change (not per frame),
-    /// keeping the cursor on the same learner.
-    pub fn rebuild_index(&mut self) {
-        let mut fuzzy = Fuzzy::new(self.filter.value());
-        if !fuzzy.is_empty() {
-            self.learners.iter_mut().filter(|l| l.haystack.is_empty()).for_each(Learner::build_haystack);
-        }
-        let l = &self.learners;
-        let kind = self.kind;
-        let of_kind = (0..l.len() as u32)
-            .filter(|i| kind.is_none_or(|k| l[*i as usize].row.kind() == Some(k)))
-            .map(|i| (i, &l[i as usize].haystack));
-        let mut index: Vec<u32> = fuzzy.filter(of_kind);
-        let sort = self.sort.unwrap_or(LearnerSort::Name);
-        let marks = &self.marks;
-        index.sort_by(|a, b| {
-            let (x, y) = (&l[*a as usize], &l[*b as usize]);
-            let ord = match sort {
-                LearnerSort::Name => x.sort_key.cmp(&y.sort_key),
-                LearnerSort::Mark => {
-                    marks.contains(&y.row.enrolment_id).cmp(&marks.contains(&x.row.enrolment_id))
-                }
-                LearnerSort::Status => x.status.cmp(&y.status),
-                LearnerSort::Progress => x.progress.cmp(&y.progress),
-                LearnerSort::Time => x.row.time_spent.cmp(&y.row.time_spent),
-                // Ascending: never first, then the longest ago — the learners to chase.
-                LearnerSort::LastAccess => x.row.last_access.cmp(&y.row.last_access),
-                LearnerSort::Certificate => {
-                    x.row.certificate_at.is_some().cmp(&y.row.certificate_at.is_some())
-                }
-            };
-            let ord = ord.then_with(|| x.sort_key.cmp(&y.sort_key));
-            if self.desc { ord.reverse() } else { ord }
-        });
-        self.index = index;
-        self.cursor.pos = self
-            .selected_id
-            .and_then(|id| self.index.iter().position(|i| l[*i as usize].row.enrolment_id == id))
-            .unwrap_or(0);
-        self.cursor.clamp(self.index.len());
-        self.remember();
-    }
-
-    fn remember(&mut self) {
-        self.selected_id = self.current().map(|l| l.row.enrolment_id);
+        self.list.current()
     }
 
     pub fn marked_count(&self) -> usize {
-        self.marks.len()
+        self.list.marks.len()
     }
 
     /// Header figures for the learners of the current kind (the text filter does not apply).
     pub fn counters(&self) -> Counters {
         let mut c = Counters::default();
-        for l in self.learners.iter().filter(|l| self.kind.is_none_or(|k| l.row.kind() == Some(k))) {
+        for l in self.list.rows().iter().filter(|l| self.kind.is_none_or(|k| l.row.kind() == Some(k))) {
             c.learners += 1;
             c.missions_to_grade += l.row.missions_to_grade.max(0);
             c.observations_to_do += l.row.observations_to_do(self.observation_lessons);
@@ -231,117 +175,80 @@ impl TutoringView {
     }
 
     /// Opens the report of the learner under the cursor.
-    fn open_report(&mut self) -> Outcome {
-        let Some(l) = self.current() else { return Outcome::Done };
+    fn open_report(&mut self) -> Action {
+        let Some(l) = self.current() else { return Action::Done };
         let id = l.row.enrolment_id;
         self.report = Some(ReportView::new(id, l.name.clone()));
-        Outcome::Run(Effect::LoadReport { enrolment_id: id })
+        Action::Run(Effect::LoadReport { enrolment_id: id })
     }
 
-    pub fn handle_key(&mut self, ev: crossterm::event::KeyEvent) -> Outcome {
-        match self.filter.handle_key(ev) {
-            FilterOutcome::Changed | FilterOutcome::Cleared => self.rebuild_index(),
-            FilterOutcome::Accepted | FilterOutcome::Unchanged => {}
-        }
-        Outcome::Done
+    /// The learners of one kind of enrolment, or all (the table and the counters follow).
+    fn cycle_kind(&mut self) {
+        self.kind = match self.kind {
+            None => Some(EnrolmentKind::Mandatory),
+            Some(EnrolmentKind::Mandatory) => Some(EnrolmentKind::Recommended),
+            Some(EnrolmentKind::Recommended) => Some(EnrolmentKind::Free),
+            Some(EnrolmentKind::Free) => None,
+        };
+        let kind = self.kind;
+        self.list.keep(move |l| kind.is_none_or(|k| l.row.kind() == Some(k)));
     }
 
-    pub fn paste(&mut self, s: &str) {
-        if self.filter.editing {
-            self.filter.paste(s);
-            self.rebuild_index();
-        }
+    /// `r`: the marked learners, else the one under the cursor, on the template that fits
+    /// the learner under the cursor.
+    fn remind(&self) -> Action {
+        let Some(current) = self.current() else { return Action::Done };
+        let prefer = match (current.row.last_access, current.status) {
+            (None, _) => "never_accessed",
+            (_, EnrolmentStatus::NotStarted) => "not_started",
+            _ => "behind_schedule",
+        };
+        Action::OpenRemind { targets: self.list.targets(), prefer }
+    }
+}
+
+impl Pane for TutoringView {
+    fn context(&self) -> Context {
+        self.report.as_ref().map_or(self.list.context(Context::Tutoring), Pane::context)
     }
 
-    pub fn update(&mut self, cmd: Cmd) -> Outcome {
-        if let Some(r) = &mut self.report {
-            return match r.update(cmd) {
-                Outcome::Back => {
-                    // Back on the learner the report was about (it may be another course's
-                    // enrolment after [ or ]: then the cursor stays where it was).
-                    let id = r.enrolment_id;
-                    self.report = None;
-                    if let Some(pos) =
-                        self.index.iter().position(|i| self.learners[*i as usize].row.enrolment_id == id)
-                    {
-                        self.cursor.pos = pos;
-                        self.remember();
-                    }
-                    Outcome::Done
-                }
-                other => other,
-            };
+    fn command(&mut self, cmd: Cmd, cx: &Cx) -> Option<Action> {
+        // Esc on a report: back on the learner it was about (it may be another course's
+        // enrolment after [ or ]: then the cursor stays where it was).
+        let list = &mut self.list;
+        if let Some(answer) = to_sub(&mut self.report, cmd, cx, |r| _ = list.select(r.enrolment_id)) {
+            return answer;
         }
-        if self.cursor.apply(cmd, self.index.len()) {
-            self.remember();
-            return Outcome::Done;
+        if self.list.command(cmd) {
+            return Some(Action::Done);
         }
-        match cmd {
-            Cmd::Filter => self.filter.start(),
-            Cmd::SortNext => {
-                self.sort = Some(self.sort.unwrap_or(LearnerSort::Name).next());
-                self.desc = false;
-                self.rebuild_index();
-            }
-            Cmd::SortReverse => {
-                self.desc = !self.desc;
-                self.rebuild_index();
-            }
-            Cmd::Mark => {
-                if let Some(id) = self.current().map(|l| l.row.enrolment_id) {
-                    self.marks.toggle(id);
-                    self.cursor.down(self.index.len());
-                    self.remember();
-                }
-            }
-            Cmd::MarkAll => {
-                for i in &self.index {
-                    self.marks.insert(self.learners[*i as usize].row.enrolment_id);
-                }
-            }
-            Cmd::UnmarkAll => self.marks.clear(),
+        Some(match cmd {
             Cmd::KindFilter => {
-                self.kind = match self.kind {
-                    None => Some(EnrolmentKind::Mandatory),
-                    Some(EnrolmentKind::Mandatory) => Some(EnrolmentKind::Recommended),
-                    Some(EnrolmentKind::Recommended) => Some(EnrolmentKind::Free),
-                    Some(EnrolmentKind::Free) => None,
-                };
-                self.rebuild_index();
+                self.cycle_kind();
+                Action::Done
             }
-            Cmd::Open => return self.open_report(),
-            Cmd::Remind => {
-                let Some(current) = self.current() else { return Outcome::Done };
-                // The template that fits the learner under the cursor.
-                let prefer = match (current.row.last_access, current.status) {
-                    (None, _) => "never_accessed",
-                    (_, EnrolmentStatus::NotStarted) => "not_started",
-                    _ => "behind_schedule",
-                };
-                let targets = self.marks.targets(Some(current.row.enrolment_id));
-                return Outcome::OpenRemind { targets, prefer };
-            }
-            Cmd::Pick => return Outcome::PickCourse,
-            Cmd::Back => {
-                if !self.filter.clear() {
-                    return Outcome::Back;
+            Cmd::Open => self.open_report(),
+            Cmd::Remind => self.remind(),
+            Cmd::Pick => Action::PickCourse,
+            Cmd::Back if self.list.clear_filter() => Action::Done,
+            Cmd::Back => Action::ToFormations,
+            Cmd::Refresh => match &self.course {
+                Some(c) => {
+                    self.list.start_loading();
+                    Action::Run(Effect::LoadLearners { course_id: c.id })
                 }
-                self.rebuild_index();
-            }
-            Cmd::Refresh => {
-                if let Some(c) = &self.course {
-                    self.loading = true;
-                    return Outcome::Run(Effect::LoadLearners { course_id: c.id });
-                }
-            }
-            _ => return Outcome::Unhandled,
-        }
-        Outcome::Done
+                None => Action::Done,
+            },
+            _ => return None,
+        })
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, ui: &Ui) {
-        let t = &ui.theme;
-        let loc = &ui.loc;
+    fn text_line(&mut self) -> Option<&mut dyn TextLine> {
+        Some(&mut self.list)
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let (ui, t, loc) = (cx.ui, &cx.ui.theme, &cx.ui.loc);
         let Some(course) = self.course.clone() else {
             let block = Block::default().borders(Borders::ALL).border_style(t.border);
             f.render_widget(
@@ -353,18 +260,17 @@ impl TutoringView {
             );
             return;
         };
-        if let Some(r) = &mut self.report {
-            r.render(f, area, ui);
+        if let Some(r) = &self.report {
+            r.render(f, area, cx);
             return;
         }
-        let show_filter = self.filter.is_active();
         // Tall and coloured terminals get counter boxes and a donut; others a compact strip.
         let big = area.height >= 36 && area.width >= 100 && !t.mono;
         let [title_area, head, body, filter_area] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(if big { 7 } else { 2 }),
             Constraint::Fill(1),
-            Constraint::Length(u16::from(show_filter)),
+            Constraint::Length(self.list.filter_height()),
         ])
         .areas(area);
 
@@ -372,7 +278,6 @@ impl TutoringView {
             None => loc.t("tutoring.kind_all").to_string(),
             Some(k) => loc.tf("tutoring.kind_only", &[("kind", &loc.t(k.label_key()))]),
         };
-        let marked = self.marked_count();
         let mut spans = vec![
             Span::styled(
                 text::fit(&course.fullname, (title_area.width as usize).saturating_sub(40)).into_owned(),
@@ -381,10 +286,7 @@ impl TutoringView {
             Span::styled("  · ", t.muted),
             Span::styled(kind_label, if self.kind.is_some() { t.accent } else { t.base }),
         ];
-        if marked > 0 {
-            spans.push(Span::styled("  · ", t.muted));
-            spans.push(Span::styled(loc.tn("tutoring.marked_count", marked as i64), t.marked));
-        }
+        spans.extend(self.list.marked_note(ui));
         f.render_widget(Paragraph::new(Line::from(spans)), title_area.intersection(f.area()));
 
         let c = self.counters();
@@ -451,96 +353,67 @@ impl TutoringView {
             distribution::render_bar(f, line2, &slices, ui);
         }
 
-        let len = self.index.len();
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.border_focus)
-            .title(Span::styled(format!(" {} ", loc.t("tutoring.table_title")), t.title));
-        if self.loading && self.learners.is_empty() {
-            f.render_widget(Paragraph::new(loc.t("status.loading")).style(t.muted).block(block), body);
-        } else if len == 0 {
-            let msg =
-                if self.learners.is_empty() { loc.t("tutoring.empty") } else { loc.t("tutoring.no_match") };
-            f.render_widget(Paragraph::new(msg).style(t.muted).block(block), body);
-        } else {
-            let cols = [
-                Col::new("", Constraint::Length(3)),
-                Col::new(loc.t("tutoring.col_learner"), Constraint::Fill(1)),
-                Col::new(loc.t("tutoring.col_status"), Constraint::Length(12)),
-                Col::new(loc.t("tutoring.col_progress"), Constraint::Length(11)).right(),
-                Col::new(loc.t("tutoring.col_time"), Constraint::Length(9)).right(),
-                Col::new(loc.t("tutoring.col_last_access"), Constraint::Length(11)),
-                Col::new(loc.t("tutoring.col_certificate"), Constraint::Length(5)),
-            ];
-            let learners = &self.learners;
-            let index = &self.index;
-            let marks = &self.marks;
-            let lessons_total = self.lessons_total;
-            VirtualTable {
-                cols: &cols,
-                loc,
-                sort: Some((self.sort.unwrap_or(LearnerSort::Name).column(), self.desc)),
-                len,
-                block,
-                focused: true,
+        let block = list::frame(loc.t("tutoring.table_title"), ui);
+        let cols = [
+            Col::new("", Constraint::Length(3)),
+            Col::new(loc.t("tutoring.col_learner"), Constraint::Fill(1)),
+            Col::new(loc.t("tutoring.col_status"), Constraint::Length(12)),
+            Col::new(loc.t("tutoring.col_progress"), Constraint::Length(11)).right(),
+            Col::new(loc.t("tutoring.col_time"), Constraint::Length(9)).right(),
+            Col::new(loc.t("tutoring.col_last_access"), Constraint::Length(11)),
+            Col::new(loc.t("tutoring.col_certificate"), Constraint::Length(5)),
+        ];
+        let nothing = self.list.nothing(loc.t("tutoring.empty"), loc.t("tutoring.no_match"));
+        let marked_ids = &self.list.marks;
+        let lessons_total = self.lessons_total;
+        let sort = self.list.sort_mark();
+        Table { block, cols: &cols, sort, nothing, focused: true }.render(f, body, ui, &self.list, |l, w| {
+            let marked = marked_ids.contains(&l.row.enrolment_id);
+            let name_style = marks::name_style(marked, l.row.suspended, t);
+            let status_style = match l.status {
+                EnrolmentStatus::NotStarted => t.warning,
+                EnrolmentStatus::InProgress => t.base,
+                EnrolmentStatus::Completed => t.ok,
+            };
+            let (progress_text, progress_style) = match l.progress {
+                Some(p) => (format!("{} {:>5}", bar(p, 5), loc.pct(p)), t.base),
+                None => (
+                    format!(
+                        "{} {:>5}",
+                        bar(progress::percent_clamped(l.row.lessons_done, lessons_total), 5),
+                        "!"
+                    ),
+                    t.danger,
+                ),
+            };
+            let last = ago(l.row.last_access, ui.now);
+            let last_style = match last {
+                Ago::Never => t.danger,
+                Ago::Future => t.warning,
+                _ => t.base,
+            };
+            let (time_text, time_style) = if l.row.time_spent < 0 {
+                (format_hms(l.row.time_spent), t.danger)
+            } else {
+                (format_hms(l.row.time_spent), t.base)
+            };
+            let mut name = l.name.clone();
+            if l.row.suspended {
+                name = format!("{name} ({})", loc.t("tutoring.suspended"));
             }
-            .render(f, body, t, &mut self.cursor, |i, w| {
-                let l = &learners[index[i] as usize];
-                let marked = marks.contains(&l.row.enrolment_id);
-                let name_style = if marked {
-                    t.marked
-                } else if l.row.suspended {
-                    t.muted
-                } else {
-                    t.base
-                };
-                let status_style = match l.status {
-                    EnrolmentStatus::NotStarted => t.warning,
-                    EnrolmentStatus::InProgress => t.base,
-                    EnrolmentStatus::Completed => t.ok,
-                };
-                let (progress_text, progress_style) = match l.progress {
-                    Some(p) => (format!("{} {:>5}", bar(p, 5), loc.pct(p)), t.base),
-                    None => (
-                        format!(
-                            "{} {:>5}",
-                            bar(progress::percent_clamped(l.row.lessons_done, lessons_total), 5),
-                            "!"
-                        ),
-                        t.danger,
-                    ),
-                };
-                let last = ago(l.row.last_access, ui.now);
-                let last_style = match last {
-                    Ago::Never => t.danger,
-                    Ago::Future => t.warning,
-                    _ => t.base,
-                };
-                let (time_text, time_style) = if l.row.time_spent < 0 {
-                    (format_hms(l.row.time_spent), t.danger)
-                } else {
-                    (format_hms(l.row.time_spent), t.base)
-                };
-                let mut name = l.name.clone();
-                if l.row.suspended {
-                    name = format!("{name} ({})", loc.t("tutoring.suspended"));
-                }
-                vec![
-                    table::cell(if marked { "[x]" } else { "[ ]" }, if marked { t.marked } else { t.muted }),
-                    table::cell(text::fit(&name, w[1]).into_owned(), name_style),
-                    table::cell(loc.t(l.status.label_key()).to_string(), status_style),
-                    table::right(progress_text, progress_style),
-                    table::right(time_text, time_style),
-                    table::cell(loc.ago(last), last_style),
-                    table::cell(
-                        if l.row.certificate_at.is_some() { " ✓" } else { " –" },
-                        if l.row.certificate_at.is_some() { t.ok } else { t.muted },
-                    ),
-                ]
-            });
-        }
-        if show_filter {
-            self.filter.render(f, filter_area, t, loc);
-        }
+            vec![
+                marks::mark_box(marked, t),
+                table::cell(text::fit(&name, w[1]).into_owned(), name_style),
+                table::cell(loc.t(l.status.label_key()).to_string(), status_style),
+                table::right(progress_text, progress_style),
+                table::right(time_text, time_style),
+                table::cell(loc.ago(last), last_style),
+                table::cell(
+                    if l.row.certificate_at.is_some() { " ✓" } else { " –" },
+                    if l.row.certificate_at.is_some() { t.ok } else { t.muted },
+                ),
+            ]
+        });
+        self.list.render_filter(f, filter_area, ui);
     }
 }

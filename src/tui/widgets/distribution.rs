@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::widgets::canvas::{Canvas, Points};
 
-use crate::tui::views::Ui;
+use crate::tui::ui::Ui;
 
 /// One slice: label, count, style, and the fill character used in the bar.
 pub struct Slice<'a> {

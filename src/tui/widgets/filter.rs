@@ -59,12 +59,15 @@ impl FilterBox {
                 self.editing = false;
                 FilterOutcome::Accepted
             }
-            _ => {
-                let before = self.input.value().to_string();
-                self.input.handle_event(&Event::Key(ev));
-                if self.input.value() != before { FilterOutcome::Changed } else { FilterOutcome::Unchanged }
-            }
+            _ => self.type_key(ev),
         }
+    }
+
+    /// A key typed into the line (Enter and Esc are commands, read by the keymap).
+    pub fn type_key(&mut self, ev: KeyEvent) -> FilterOutcome {
+        let before = self.input.value().to_string();
+        self.input.handle_event(&Event::Key(ev));
+        if self.input.value() != before { FilterOutcome::Changed } else { FilterOutcome::Unchanged }
     }
 
     pub fn paste(&mut self, s: &str) -> FilterOutcome {

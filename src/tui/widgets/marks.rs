@@ -2,12 +2,37 @@
 //! ids independent of the filter, so marks survive filtering and reloads.
 
 use std::collections::HashSet;
-use std::ops::{Deref, DerefMut};
+
+use ratatui::style::Style;
+use ratatui::widgets::Cell;
+
+use crate::tui::theme::Theme;
+use crate::tui::widgets::table;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Marks(HashSet<i64>);
 
 impl Marks {
+    pub fn contains(&self, id: &i64) -> bool {
+        self.0.contains(id)
+    }
+
+    pub fn insert(&mut self, id: i64) {
+        self.0.insert(id);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
     pub fn toggle(&mut self, id: i64) {
         if !self.0.remove(&id) {
             self.0.insert(id);
@@ -35,16 +60,24 @@ impl Marks {
     }
 }
 
-impl Deref for Marks {
-    type Target = HashSet<i64>;
-    fn deref(&self) -> &HashSet<i64> {
-        &self.0
+impl Extend<i64> for Marks {
+    fn extend<I: IntoIterator<Item = i64>>(&mut self, ids: I) {
+        self.0.extend(ids);
     }
 }
 
-impl DerefMut for Marks {
-    fn deref_mut(&mut self) -> &mut HashSet<i64> {
-        &mut self.0
+/// The mark box of a row: `[x]` or `[ ]`.
+pub fn mark_box(marked: bool, t: &Theme) -> Cell<'static> {
+    table::cell(if marked { "[x]" } else { "[ ]" }, if marked { t.marked } else { t.muted })
+}
+
+/// A learner's name in a list: in the marked style when marked, muted when the account is
+/// suspended.
+pub fn name_style(marked: bool, suspended: bool, t: &Theme) -> Style {
+    match (marked, suspended) {
+        (true, _) => t.marked,
+        (false, true) => t.muted,
+        (false, false) => t.base,
     }
 }
 

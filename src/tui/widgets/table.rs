@@ -8,24 +8,37 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
 use crate::locale::Locale;
+use crate::tui::command::Cmd;
 use crate::tui::theme::Theme;
 
-/// Cursor position and scroll offset over `len` rows; `height` is the number of rows the
-/// last frame could show (used for paging).
+/// Cursor position over `len` rows, and the window the last frame showed: its first row
+/// (`offset`) and how many rows it had room for (`height`, used for paging). The window is
+/// worked out while drawing, which only reads the state: hence the cells.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cursor {
     pub pos: usize,
-    pub offset: usize,
-    pub height: usize,
+    offset: std::cell::Cell<usize>,
+    height: std::cell::Cell<usize>,
 }
 
 impl Default for Cursor {
     fn default() -> Self {
-        Cursor { pos: 0, offset: 0, height: 10 }
+        Cursor { pos: 0, offset: 0.into(), height: 10.into() }
     }
 }
 
 impl Cursor {
+    pub fn offset(&self) -> usize {
+        self.offset.get()
+    }
+    pub fn height(&self) -> usize {
+        self.height.get()
+    }
+    /// Back to the first row; the window keeps its height (for paging before a frame).
+    pub fn reset(&mut self) {
+        self.pos = 0;
+        self.offset.set(0);
+    }
     pub fn up(&mut self) {
         self.pos = self.pos.saturating_sub(1);
     }
@@ -35,10 +48,10 @@ impl Cursor {
         }
     }
     pub fn page_up(&mut self) {
-        self.pos = self.pos.saturating_sub(self.height.max(1));
+        self.pos = self.pos.saturating_sub(self.height().max(1));
     }
     pub fn page_down(&mut self, len: usize) {
-        self.pos = (self.pos + self.height.max(1)).min(len.saturating_sub(1));
+        self.pos = (self.pos + self.height().max(1)).min(len.saturating_sub(1));
     }
     pub fn top(&mut self) {
         self.pos = 0;
@@ -48,24 +61,22 @@ impl Cursor {
     }
     pub fn clamp(&mut self, len: usize) {
         self.pos = self.pos.min(len.saturating_sub(1));
-        self.offset = self.offset.min(self.pos);
+        self.offset.set(self.offset().min(self.pos));
     }
     /// Moves the window so the cursor is visible, scrolling as little as possible.
-    pub fn scroll_into_view(&mut self, height: usize, len: usize) {
-        self.height = height.max(1);
-        self.clamp(len);
-        if self.pos < self.offset {
-            self.offset = self.pos;
-        } else if self.pos >= self.offset + self.height {
-            self.offset = self.pos + 1 - self.height;
+    pub fn scroll_into_view(&self, height: usize, len: usize) {
+        let height = height.max(1);
+        self.height.set(height);
+        let pos = self.pos.min(len.saturating_sub(1));
+        let mut offset = self.offset().min(pos);
+        if pos >= offset + height {
+            offset = pos + 1 - height;
         }
         // Do not leave empty space at the bottom after rows disappeared (filter).
-        let max_offset = len.saturating_sub(self.height);
-        self.offset = self.offset.min(max_offset);
+        self.offset.set(offset.min(len.saturating_sub(height)));
     }
     /// Applies a movement command; false when `cmd` is not one.
-    pub fn apply(&mut self, cmd: crate::tui::action::Cmd, len: usize) -> bool {
-        use crate::tui::action::Cmd;
+    pub fn apply(&mut self, cmd: Cmd, len: usize) -> bool {
         match cmd {
             Cmd::Up => self.up(),
             Cmd::Down => self.down(len),
@@ -101,8 +112,8 @@ pub fn position(loc: &Locale, cursor: &Cursor, len: usize) -> String {
     if len == 0 {
         return loc.t("list.empty_position").to_string();
     }
-    let from = cursor.offset + 1;
-    let to = (cursor.offset + cursor.height).min(len);
+    let from = cursor.offset() + 1;
+    let to = (cursor.offset() + cursor.height()).min(len);
     loc.tf(
         "list.position",
         &[("from", &loc.num(from as i64)), ("to", &loc.num(to as i64)), ("total", &loc.num(len as i64))],
@@ -123,7 +134,7 @@ pub struct VirtualTable<'a> {
 impl VirtualTable<'_> {
     /// Draws the window of rows around the cursor; `row(i, widths)` is called for visible
     /// rows only, with the exact width of each column so cells can be cut to fit.
-    pub fn render<F>(self, f: &mut Frame, area: Rect, theme: &Theme, cursor: &mut Cursor, mut row: F)
+    pub fn render<F>(self, f: &mut Frame, area: Rect, theme: &Theme, cursor: &Cursor, mut row: F)
     where
         F: FnMut(usize, &[usize]) -> Vec<Cell<'static>>,
     {
@@ -156,8 +167,9 @@ impl VirtualTable<'_> {
             .spacing(1)
             .split(Rect::new(0, 0, inner.width, 1));
         let exact: Vec<usize> = rects.iter().map(|r| r.width as usize).collect();
-        let end = (cursor.offset + body).min(self.len);
-        let rows: Vec<Row> = (cursor.offset..end).map(|i| Row::new(row(i, &exact))).collect();
+        let offset = cursor.offset();
+        let end = (offset + body).min(self.len);
+        let rows: Vec<Row> = (offset..end).map(|i| Row::new(row(i, &exact))).collect();
         let widths: Vec<Constraint> = exact.iter().map(|w| Constraint::Length(*w as u16)).collect();
         let highlight = if self.focused { theme.selected } else { theme.selected_unfocused };
         let table = Table::new(rows, widths);
@@ -165,7 +177,7 @@ impl VirtualTable<'_> {
         let table = table.block(block).column_spacing(1).row_highlight_style(highlight);
         let mut state = TableState::default();
         if self.len > 0 {
-            state.select(Some(cursor.pos - cursor.offset));
+            state.select(Some(cursor.pos.min(self.len - 1) - offset));
         }
         f.render_stateful_widget(table, area, &mut state);
     }
@@ -192,25 +204,27 @@ mod tests {
             c.down(100);
         }
         c.scroll_into_view(5, 100);
-        assert_eq!((c.pos, c.offset), (7, 3));
+        assert_eq!((c.pos, c.offset()), (7, 3));
         c.page_down(100);
         c.scroll_into_view(5, 100);
-        assert_eq!((c.pos, c.offset), (12, 8));
+        assert_eq!((c.pos, c.offset()), (12, 8));
         c.bottom(100);
         c.scroll_into_view(5, 100);
-        assert_eq!((c.pos, c.offset), (99, 95));
+        assert_eq!((c.pos, c.offset()), (99, 95));
         c.top();
         c.scroll_into_view(5, 100);
-        assert_eq!((c.pos, c.offset), (0, 0));
+        assert_eq!((c.pos, c.offset()), (0, 0));
     }
 
     #[test]
     fn cursor_survives_shrinking_lists() {
-        let mut c = Cursor { pos: 50, offset: 45, height: 10 };
+        let mut c = Cursor { pos: 50, offset: 45.into(), height: 10.into() };
+        c.clamp(3);
         c.scroll_into_view(10, 3);
-        assert_eq!((c.pos, c.offset), (2, 0));
+        assert_eq!((c.pos, c.offset()), (2, 0));
+        c.clamp(0);
         c.scroll_into_view(10, 0);
-        assert_eq!((c.pos, c.offset), (0, 0));
+        assert_eq!((c.pos, c.offset()), (0, 0));
         c.down(0);
         assert_eq!(c.pos, 0);
     }
@@ -218,7 +232,7 @@ mod tests {
     #[test]
     fn position_text() {
         let loc = Locale::new(crate::locale::Lang::En);
-        let c = Cursor { pos: 0, offset: 0, height: 25 };
+        let c = Cursor { pos: 0, offset: 0.into(), height: 25.into() };
         assert_eq!(position(&loc, &c, 5120), "1–25 of 5,120");
         assert_eq!(position(&loc, &c, 3), "1–3 of 3");
     }
