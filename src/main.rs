@@ -114,7 +114,7 @@ async fn run_command(
             let (reminders, transport, problem) = start::reminders_for(&p);
             let ui = Ui { loc: Locale::new(p.lang), theme: p.theme, tz: p.tz, now };
             let mut app = App::new(ui, p.scope, p.target.label());
-            app.set_triage_rules(p.config.triage.rules());
+            app.set_triage_rules(p.config.triage_rules());
             if let (Some(n), None) = (p.notice, &app.status) {
                 app.set_status(Level::Success, n);
             }

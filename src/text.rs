@@ -139,10 +139,23 @@ pub fn grapheme_width(g: &str) -> usize {
     UnicodeWidthStr::width(g) + g.chars().filter(|c| matches!(c, '\u{FF9E}' | '\u{FF9F}')).count()
 }
 
-/// Keeps of each cluster whose width as one symbol differs from the sum of its characters
-/// (emoji sequences unicode-width knows, such as a keycap `1⃣` with its selector) only the
-/// characters that keep both counts equal. Halfwidth katakana with a sound mark (`ｶﾞ`, 2
-/// cells on a terminal, 3 for ratatui) become the fullwidth letter (`ガ`, 2 for both).
+/// What [`clean`] puts between the characters of a cluster that needs several cells: a
+/// zero-width space, which ends a grapheme cluster for every terminal and for ratatui.
+pub const CELL_BREAK: char = '\u{200B}';
+
+/// Makes every grapheme cluster take the cells a terminal adding up characters gives it,
+/// one spacing character per cluster:
+/// - a cluster whose width as one symbol differs from the sum of its characters (emoji
+///   sequences unicode-width knows, such as a keycap `1⃣` with its selector) keeps only the
+///   characters that keep both counts equal;
+/// - halfwidth katakana with a sound mark (`ｶﾞ`, 2 cells on a terminal, 3 for ratatui)
+///   become the fullwidth letter (`ガ`, 2 for both);
+/// - a cluster of several spacing characters (Devanagari `र्मा`, Thai `ำ` after its
+///   consonant) gets a [`CELL_BREAK`] before each spacing character but the first: ratatui
+///   would draw it as one 2- or 3-cell symbol, and when it later overwrites that cell, a
+///   terminal that drew two characters erases only the first (stale glyphs, issue 19).
+///   Each character then has its own cell, as in the terminal; [`plain`] takes the breaks
+///   out where text leaves the screen (e-mails, JSON).
 fn agree_per_cluster(s: String) -> String {
     // Latin, Greek, Cyrillic letters without combining marks: nothing can disagree.
     if s.chars().all(|c| (c as u32) < 0x300 || ('\u{370}'..'\u{483}').contains(&c)) {
@@ -155,26 +168,48 @@ fn agree_per_cluster(s: String) -> String {
     } else {
         s
     };
-    if s.graphemes(true).all(|g| grapheme_width(g) == g.chars().map(char_cells).sum::<usize>()) {
+    let agrees = |g: &str| grapheme_width(g) == g.chars().map(char_cells).sum::<usize>();
+    let spacing = |g: &str| g.chars().filter(|c| char_cells(*c) > 0).count();
+    if s.graphemes(true).all(|g| agrees(g) && spacing(g) <= 1) {
         return s;
     }
-    let mut out = String::with_capacity(s.len());
+    let mut out = String::with_capacity(s.len() + 8);
     for g in s.graphemes(true) {
-        if grapheme_width(g) == g.chars().map(char_cells).sum::<usize>() {
-            out.push_str(g);
-            continue;
-        }
         let mut kept = String::new();
-        for c in g.chars() {
-            let start = kept.len();
-            kept.push(c);
-            if grapheme_width(&kept) != kept.chars().map(char_cells).sum::<usize>() {
-                kept.truncate(start);
+        if agrees(g) {
+            kept.push_str(g);
+        } else {
+            for c in g.chars() {
+                let start = kept.len();
+                kept.push(c);
+                if !agrees(&kept) {
+                    kept.truncate(start);
+                }
             }
         }
-        out.push_str(&kept);
+        if spacing(&kept) <= 1 {
+            out.push_str(&kept);
+            continue;
+        }
+        let mut seen = false;
+        for c in kept.chars() {
+            if char_cells(c) > 0 {
+                if seen {
+                    out.push(CELL_BREAK);
+                }
+                seen = true;
+            }
+            out.push(c);
+        }
     }
     out
+}
+
+/// Cleaned text without the [`CELL_BREAK`]s [`clean`] put in for the screen: for text that
+/// leaves the terminal (an e-mail, a JSON report). `clean` drops every zero-width space it
+/// is given, so each one here is a break.
+pub fn plain(s: &str) -> Cow<'_, str> {
+    if s.contains(CELL_BREAK) { Cow::Owned(s.replace(CELL_BREAK, "")) } else { Cow::Borrowed(s) }
 }
 
 /// Display width in terminal cells, as ratatui lays the text out: the sum of its grapheme
@@ -429,14 +464,17 @@ mod tests {
         assert_eq!(clean("ROSE❤️"), "ROSE❤");
         assert_eq!(clean("NOËL👩‍👩‍👧"), "NOËL👩👩👧");
         assert_eq!(clean("SCOTT🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}"), "SCOTT🏴");
-        // Clusters every terminal draws at the sum of their characters stay as they are.
-        assert_eq!(clean("शर्मा"), "शर्मा");
-        assert_eq!(clean("น้ำใจ"), "น้ำใจ");
+        // Clusters of several spacing characters: one cell each, the text otherwise intact.
+        assert_eq!(clean("शर्मा"), "शर्\u{200B}म\u{200B}ा");
+        assert_eq!(clean("น้ำใจ"), "น้\u{200B}ำใจ");
+        assert_eq!(plain(&clean("शर्मा")), "शर्मा");
+        assert_eq!(plain("Zoé"), "Zoé");
         for s in TROUBLE {
             let c = clean(s);
-            assert!(!c.chars().any(is_unsafe_width), "{s:?} → {c:?}");
+            assert!(!c.chars().any(|c| c != CELL_BREAK && is_unsafe_width(c)), "{s:?} → {c:?}");
             for g in c.graphemes(true) {
                 assert_eq!(grapheme_width(g), g.chars().map(char_cells).sum::<usize>(), "{s:?}: {g:?}");
+                assert!(g.chars().filter(|c| char_cells(*c) > 0).count() <= 1, "{s:?}: {g:?} in one cell");
             }
             assert_eq!(width(&c), terminal_width(&c), "{s:?} → {c:?}: the terminal disagrees");
             assert_eq!(clean(&c), c, "clean is idempotent on {s:?}");
@@ -449,6 +487,77 @@ mod tests {
         }
         // Before cleaning, the same names are not all safe: the test above means something.
         assert!(TROUBLE.iter().any(|s| width(s) != terminal_width(s)));
+    }
+
+    /// Draws frames with ratatui's crossterm backend into vt100 and checks, after each, that
+    /// the terminal shows what ratatui believes it shows (`None`: it does).
+    fn drawn_vs_shown(frames: &[&[(u16, &str)]]) -> Option<String> {
+        use ratatui::backend::CrosstermBackend;
+        use ratatui::layout::Rect;
+        use ratatui::text::Line;
+        use ratatui::{Terminal, TerminalOptions, Viewport};
+        #[derive(Clone, Default)]
+        struct Wire(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+        impl std::io::Write for Wire {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.borrow_mut().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let area = Rect::new(0, 0, 24, 2);
+        let wire = Wire::default();
+        let backend = CrosstermBackend::new(wire.clone());
+        let mut term = Terminal::with_options(backend, TerminalOptions { viewport: Viewport::Fixed(area) }).ok()?;
+        let nz = |n| std::num::NonZero::new(n).unwrap();
+        let mut vt = vt100::Parser::new(nz(2), nz(24), 0);
+        for (i, frame) in frames.iter().enumerate() {
+            let drawn = term
+                .draw(|f| {
+                    for (x, text) in *frame {
+                        f.render_widget(Line::from(*text), Rect::new(*x, 0, 24 - x, 1));
+                    }
+                })
+                .ok()?
+                .buffer
+                .clone();
+            let bytes = std::mem::take(&mut *wire.0.borrow_mut());
+            vt.process(&bytes);
+            let mut want = String::new();
+            let mut skip = 0;
+            for x in 0..24 {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                let sym = drawn[(x, 0)].symbol();
+                skip = grapheme_width(sym).saturating_sub(1);
+                want.push_str(sym);
+            }
+            let shown: String = vt.screen().rows(0, 24).next().unwrap_or_default();
+            let (want, shown) = (plain(want.trim_end()).into_owned(), plain(shown.trim_end()).into_owned());
+            if want != shown {
+                return Some(format!("frame {i}: drew {want:?}, the terminal shows {shown:?}"));
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn overwriting_a_name_leaves_nothing_behind() {
+        let mut raw_fails = 0;
+        for s in TROUBLE {
+            let c = clean(s);
+            // Drawn, blanked, then overwritten by shorter text, shifted by one.
+            let frames = |t: &str| -> Option<String> {
+                drawn_vs_shown(&[&[(1, t)], &[], &[(0, t)], &[(0, "ab")], &[(2, t)], &[(1, "x")]])
+            };
+            assert_eq!(frames(&c), None, "{s:?} cleaned to {c:?}");
+            raw_fails += usize::from(frames(s).is_some());
+        }
+        assert!(raw_fails > 0, "without cleaning, some of these leave glyphs behind");
     }
 
     #[test]

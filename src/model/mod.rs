@@ -1,5 +1,6 @@
 //! Plain domain types and rules: statuses, progress, durations, time.
 
+pub mod contact;
 pub mod duration;
 pub mod lang;
 pub mod progress;

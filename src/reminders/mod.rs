@@ -281,43 +281,11 @@ pub async fn reminder_log(
 }
 
 /// Matches `*`-globs, case-insensitively (fictitious e-mail patterns).
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
-    let t: Vec<char> = text.to_lowercase().chars().collect();
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
+pub use crate::model::contact::glob_match;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("*.fictif@*", "v.blondel.fictif@anfh.fr"));
-        assert!(glob_match("*.fictif@*", "ALP002.P.DUPOND.FICTIF@anhf.fr"));
-        assert!(!glob_match("*.fictif@*", "fictif@anfh.fr"));
-        assert!(!glob_match("*.fictif@*", "v.blondel@fictif.fr"));
-        assert!(glob_match("*@example.*", "a@example.org"));
-        assert!(glob_match("*", ""));
-        assert!(!glob_match("a", ""));
-    }
 
     #[test]
     fn template_language() {

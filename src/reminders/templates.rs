@@ -132,6 +132,9 @@ fn parse(name: &str, origin: String, text: &str) -> Result<Source, TemplateError
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // minijinja names the undefined variable only with its debug info, which is off by
+    // default in release builds ("undefined value" and nothing else, issue 19).
+    env.set_debug(true);
     // Plain text: never HTML-escape a name like "Dupont & Fils".
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     if let Ok(s) = minijinja::syntax::SyntaxConfig::builder()
@@ -171,6 +174,33 @@ fn template_error(
     }
 }
 
+/// The first variable `t` uses that `vars` lacks (`learner.nmae`, or `virtual_class` when
+/// the whole object is missing): what an undefined error is about when minijinja did not
+/// say.
+fn undefined_in(t: &minijinja::Template, vars: &Value) -> Option<String> {
+    let mut names: Vec<String> = t.undeclared_variables(true).into_iter().collect();
+    names.sort();
+    names.into_iter().find_map(|dotted| {
+        let (mut v, mut path) = (vars.clone(), String::new());
+        for part in dotted.split('.') {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(part);
+            v = v.get_attr(part).ok()?;
+            if v.is_undefined() {
+                return Some(path);
+            }
+        }
+        None
+    })
+}
+
+/// The line (from 1) of `source` where `name` first appears.
+fn line_of(source: &str, name: &str) -> Option<usize> {
+    source.lines().position(|l| l.contains(name)).map(|i| i + 1)
+}
+
 /// A template compiled once, rendered for many recipients (a thousand renders of one
 /// compiled template instead of a thousand parses).
 pub struct Compiled {
@@ -184,7 +214,17 @@ impl Compiled {
     pub fn render(&self, vars: &Value) -> Result<Rendered, TemplateError> {
         let part = |p: &'static str, first: usize, tname: &str| -> Result<String, TemplateError> {
             let t = self.env.get_template(p).map_err(|e| template_error(tname, p, first, &e))?;
-            t.render(vars).map_err(|e| template_error(tname, p, first, &e))
+            t.render(vars).map_err(|e| {
+                let mut err = template_error(tname, p, first, &e);
+                if e.kind() == ErrorKind::UndefinedError
+                    && !matches!(err.problem, TemplateProblem::UnknownVariable(_))
+                    && let Some(name) = undefined_in(&t, vars)
+                {
+                    err.line = err.line.or_else(|| line_of(t.source(), &name).map(|l| l + first - 1));
+                    err.problem = TemplateProblem::UnknownVariable(name);
+                }
+                err
+            })
         };
         // A subject is one line: a template that yields several is cut at the first break.
         let subject = part("subject", 1, &self.name)?.lines().next().unwrap_or("").trim().to_string();
@@ -377,6 +417,24 @@ mod tests {
         let e = t.render("bad_var", &vars(), None).unwrap().unwrap_err();
         assert_eq!((e.line, e.problem), (Some(4), TemplateProblem::UnknownVariable("nope".into())));
         assert!(Templates::load(Lang::Fr, Some(&dir.path().join("missing"))).is_err());
+    }
+
+    #[test]
+    fn the_variable_is_named_even_without_debug_info() {
+        // Release builds used to render without minijinja's debug info: "undefined value".
+        assert!(environment().debug(), "debug info on in every build");
+        let t = Templates::load(Lang::Fr, None).unwrap();
+        for (body, name, line) in [
+            ("Bonjour\n\n{{ learner.nmae }}\n", "learner.nmae", 3),
+            ("{% if course.fin %}x{% endif %}", "course.fin", 1),
+            ("a\n{{ virtual_class.title }}", "virtual_class", 2),
+        ] {
+            let mut c = t.compile("never_accessed", Some(body)).unwrap().unwrap();
+            c.env.set_debug(false);
+            let e = c.render(&vars()).unwrap_err();
+            assert_eq!(e.problem, TemplateProblem::UnknownVariable(name.into()), "{body:?}");
+            assert_eq!(e.line, Some(line), "{body:?}");
+        }
     }
 
     #[test]

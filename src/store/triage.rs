@@ -27,7 +27,10 @@ pub struct TriageRow {
     pub opened_at: Ts,
     pub reminders_sent: i64,
     pub last_reminder_at: Option<Ts>,
+    /// Queued or being sent.
     pub reminders_in_flight: i64,
+    /// Sent, or not: the sending was interrupted or never answered.
+    pub reminders_uncertain: i64,
     pub last_contact_at: Option<Ts>,
     pub last_note: Option<String>,
     /// A stored value could not be read as such (see `store::lenient`): flag the row.
@@ -51,6 +54,7 @@ crate::lenient_row!(TriageRow, |c| Ok(TriageRow {
     reminders_sent: c.int("reminders_sent")?,
     last_reminder_at: c.opt_int("last_reminder_at")?,
     reminders_in_flight: c.int("reminders_in_flight")?,
+    reminders_uncertain: c.int("reminders_uncertain")?,
     last_contact_at: c.opt_int("last_contact_at")?,
     last_note: c.opt_text("last_note")?,
     damaged: c.damaged,
@@ -61,13 +65,16 @@ impl TriageRow {
         Group::of(self.platform_last_access)
     }
 
-    pub fn follow_up(&self) -> FollowUp {
+    pub fn follow_up(&self) -> FollowUp<'_> {
         FollowUp {
             suspended: self.suspended,
             reminders_sent: self.reminders_sent,
             last_reminder_at: self.last_reminder_at,
             reminders_in_flight: self.reminders_in_flight,
+            reminders_uncertain: self.reminders_uncertain,
             last_contact_at: self.last_contact_at,
+            email: self.email.as_deref(),
+            phone: self.phone.as_deref(),
         }
     }
 }
@@ -95,7 +102,8 @@ rem AS (
   SELECT r.enrolment_id,
          SUM(CASE WHEN r.status = 'sent' THEN 1 ELSE 0 END) AS sent,
          MAX(CASE WHEN r.status = 'sent' THEN COALESCE(r.sent_at, r.updated_at) END) AS last_sent,
-         SUM(CASE WHEN r.status IN ('queued', 'sending', 'uncertain') THEN 1 ELSE 0 END) AS in_flight
+         SUM(CASE WHEN r.status IN ('queued', 'sending') THEN 1 ELSE 0 END) AS in_flight,
+         SUM(CASE WHEN r.status = 'uncertain' THEN 1 ELSE 0 END) AS uncertain
   FROM reminders r
   WHERE r.kind <> 'copy' AND r.enrolment_id IN (SELECT enrolment_id FROM q)
   GROUP BY r.enrolment_id
@@ -110,6 +118,7 @@ SELECT q.*,
        COALESCE(rem.sent, 0) AS reminders_sent,
        rem.last_sent AS last_reminder_at,
        COALESCE(rem.in_flight, 0) AS reminders_in_flight,
+       COALESCE(rem.uncertain, 0) AS reminders_uncertain,
        notes.last_at AS last_contact_at,
        CASE WHEN notes.last_at IS NULL THEN NULL ELSE
          (SELECT n.note FROM contact_notes n WHERE n.enrolment_id = q.enrolment_id
