@@ -9,7 +9,7 @@ use super::start::{Prepared, UserError};
 use crate::locale::Locale;
 use crate::model::Ts;
 use crate::model::time::to_datetime;
-use crate::model::triage::{Group, NextStep, Rules, days_open, next_step};
+use crate::model::triage::{Group, Rules, Step, days_open, step};
 use crate::store::triage::TriageRow;
 use crate::text;
 
@@ -40,7 +40,7 @@ pub struct JsonEntry {
     pub reminders_sent: i64,
     /// RFC 3339, UTC.
     pub last_reminder_at: Option<String>,
-    pub next_step: NextStep,
+    pub next_step: Step,
     pub last_note: Option<String>,
 }
 
@@ -49,13 +49,13 @@ fn rfc3339(t: Option<Ts>) -> Option<String> {
 }
 
 /// The queue sorted by urgency (next step, then the longest waiting), then name.
-pub fn queue(rows: Vec<TriageRow>, now: Ts, rules: &Rules) -> Vec<(TriageRow, NextStep, i64)> {
-    let mut q: Vec<(TriageRow, NextStep, i64)> = rows
+pub fn queue(rows: Vec<TriageRow>, now: Ts, rules: &Rules) -> Vec<(TriageRow, Step, i64)> {
+    let mut q: Vec<(TriageRow, Step, i64)> = rows
         .into_iter()
         .map(|r| {
-            let step = next_step(&r.follow_up(), now, rules);
+            let next = step(&r.follow_up(), now, rules);
             let days = days_open(r.opened_at, now);
-            (r, step, days)
+            (r, next, days)
         })
         .collect();
     q.sort_by(|a, b| {
@@ -80,15 +80,12 @@ pub async fn run(
         Some(short) => match p.store.course_by_shortname(&p.scope, short).await? {
             Some((id, _)) => Some(id),
             None => {
-                return Err(UserError(format!(
-                    "no course with short name {short:?} among the courses you tutor"
-                ))
-                .into());
+                return Err(UserError::tf(&loc, "chars.triage_no_course", &[("course", &format!("{short:?}"))]).into());
             }
         },
     };
     let rows = p.store.triage(&p.scope, course_id, now).await?;
-    let q = queue(rows, now, &p.config.triage.rules());
+    let q = queue(rows, now, &p.config.triage_rules());
     if json {
         let entries: Vec<JsonEntry> = q
             .into_iter()

@@ -1,6 +1,8 @@
 //! Plain domain types and rules: statuses, progress, durations, time.
 
+pub mod audience;
 pub mod contact;
+pub mod delivery;
 pub mod duration;
 pub mod lang;
 pub mod progress;

@@ -15,6 +15,7 @@
 //! the tutor can resend it ([`retry`]) or confirm it ([`confirm_sent`]).
 
 pub mod compose;
+pub mod describe;
 pub mod dispatcher;
 pub mod message;
 pub mod plan;
@@ -36,7 +37,7 @@ use crate::store::people::Scope;
 pub use compose::{Attachment, AttachmentError, Compose, Enqueued, MAX_ATTACHMENTS_BYTES, VirtualClassVars};
 pub use dispatcher::{DispatchOptions, Progress, Summary, dispatch};
 pub use message::Identity;
-pub use plan::{Plan, PlanRequest, Recipient, SkipReason};
+pub use plan::{IncludeUnfit, Plan, PlanRequest, Recipient, SkipReason};
 pub use templates::{Rendered, TemplateError, TemplateInfo, Templates};
 pub use transport::{SendError, Transport, TransportError};
 
@@ -191,9 +192,10 @@ impl Reminders {
         let lang = match Lang::from_setting(&r.language) {
             Ok(l) => l.unwrap_or(ui_lang),
             Err(bad) => {
-                return Err(RemindError::Config(format!(
-                    "unknown language {bad:?} in [reminders] language: use auto, fr or en"
-                )));
+                let loc = Locale::new(ui_lang);
+                return Err(RemindError::Config(
+                    loc.tf("chars.unknown_template_language", &[("value", &format!("{bad:?}"))]),
+                ));
             }
         };
         let tz = DisplayTz::parse(&cfg.display.timezone).unwrap_or(DisplayTz::Local);

@@ -7,6 +7,7 @@
 pub mod bulk;
 pub mod courses;
 pub mod demo;
+pub mod describe;
 pub mod generate;
 pub mod history;
 pub mod learners;
