@@ -9,6 +9,7 @@ use super::start::{Prepared, UserError};
 use crate::locale::Locale;
 use crate::model::Ts;
 use crate::model::time::to_datetime;
+use crate::model::names::table_name;
 use crate::model::triage::{Group, Rules, Step, days_open, step};
 use crate::store::triage::TriageRow;
 use crate::text;
@@ -65,6 +66,16 @@ pub fn queue(rows: Vec<TriageRow>, now: Ts, rules: &Rules) -> Vec<(TriageRow, St
             .then(a.0.enrolment_id.cmp(&b.0.enrolment_id))
     });
     q
+}
+
+/// The reminders of a learner: how many left, and what happens to one still pending (one
+/// whose sending is uncertain reads "incertaine", not "envoi…").
+fn reminders_cell(f: &crate::model::triage::FollowUp, loc: &Locale) -> String {
+    let n = loc.num(f.reminders_sent);
+    match f.reminder_state().label_key() {
+        Some(key) => format!("{n} · {}", loc.t(key)),
+        None => n,
+    }
 }
 
 pub async fn run(
@@ -136,7 +147,7 @@ pub async fn run(
     let lines: Vec<[String; 7]> = q
         .iter()
         .map(|(r, step, days)| {
-            let name = format!("{} {}", text::clean(&r.lastname).to_uppercase(), text::clean(&r.firstname));
+            let name = text::clean(&table_name(&r.firstname, &r.lastname));
             let contact = [r.email.as_deref(), r.phone.as_deref()]
                 .into_iter()
                 .flatten()
@@ -146,11 +157,11 @@ pub async fn run(
                 .join(" ");
             [
                 loc.t(step.label_key()).to_string(),
-                name.trim().to_string(),
+                name,
                 text::clean(&r.shortname),
                 loc.t(r.group().short_key()).to_string(),
                 days.to_string(),
-                r.reminders_sent.to_string(),
+                reminders_cell(&r.follow_up(), &loc),
                 contact,
             ]
         })

@@ -5,6 +5,7 @@ pub mod contact;
 pub mod delivery;
 pub mod duration;
 pub mod lang;
+pub mod names;
 pub mod progress;
 pub mod stats;
 pub mod status;

@@ -13,6 +13,7 @@ use super::templates::{Compiled, Rendered, TemplateError, TemplateProblem};
 use super::{Kind, RemindError, Reminders};
 use crate::locale::Locale;
 use crate::model::Ts;
+use crate::model::names::prose_name;
 use crate::model::time::{DisplayTz, days_between};
 use crate::store::Store;
 use crate::store::people::{Person, Scope};
@@ -137,7 +138,7 @@ impl Reminders {
         } else {
             self.settings.platform_name.clone()
         };
-        let tutor_name = format!("{} {}", tutor.firstname.trim(), tutor.lastname.trim()).trim().to_string();
+        let tutor_name = prose_name(&tutor.firstname, &tutor.lastname);
         // Names were cleaned for the screen; a message carries them without cell breaks.
         let mut ctx = context! {
             learner => context! {

@@ -9,6 +9,7 @@ use crate::locale::Locale;
 use crate::model::time::DisplayTz;
 use crate::model::audience::{LearnerState, fits};
 use crate::model::contact::{EmailProblem, email_problem};
+use crate::model::names::table_name;
 use crate::model::{Ts, progress};
 use crate::store::people::Scope;
 use crate::store::reminders::RecipientRow;
@@ -299,7 +300,7 @@ pub use crate::model::contact::sendable;
 fn recipient(row: RecipientRow, recently_reminded: Option<Ts>) -> Recipient {
     let firstname = clean(row.firstname.trim());
     let lastname = clean(row.lastname.trim());
-    let name = format!("{} {firstname}", lastname.to_uppercase()).trim().to_string();
+    let name = table_name(&firstname, &lastname);
     Recipient {
         enrolment_id: row.enrolment_id,
         person_id: row.person_id,
