@@ -510,7 +510,8 @@ mod tests {
         let area = Rect::new(0, 0, 24, 2);
         let wire = Wire::default();
         let backend = CrosstermBackend::new(wire.clone());
-        let mut term = Terminal::with_options(backend, TerminalOptions { viewport: Viewport::Fixed(area) }).ok()?;
+        let mut term =
+            Terminal::with_options(backend, TerminalOptions { viewport: Viewport::Fixed(area) }).ok()?;
         let nz = |n| std::num::NonZero::new(n).unwrap();
         let mut vt = vt100::Parser::new(nz(2), nz(24), 0);
         for (i, frame) in frames.iter().enumerate() {

@@ -66,8 +66,14 @@ both!(a_template_is_sent_only_to_the_learners_it_fits, |db| {
     assert_eq!(
         why,
         [
-            ("fini".into(), SkipReason::DoesNotFit { state: LearnerState::Completed, last_access: Some(t - 2 * DAY) }),
-            ("minute".into(), SkipReason::DoesNotFit { state: LearnerState::NotStarted, last_access: Some(t - 60) }),
+            (
+                "fini".into(),
+                SkipReason::DoesNotFit { state: LearnerState::Completed, last_access: Some(t - 2 * DAY) }
+            ),
+            (
+                "minute".into(),
+                SkipReason::DoesNotFit { state: LearnerState::NotStarted, last_access: Some(t - 60) }
+            ),
             (
                 "encours".into(),
                 SkipReason::DoesNotFit { state: LearnerState::InProgress, last_access: Some(t - 3 * DAY) }
@@ -77,7 +83,11 @@ both!(a_template_is_sent_only_to_the_learners_it_fits, |db| {
     let fr = Locale::new(Lang::Fr);
     let tz = rem.settings.tz;
     assert_eq!(p.skipped[0].1.describe(&fr, tz), "a terminé la formation");
-    assert!(p.skipped[1].1.describe(&fr, tz).starts_with("connecté(e) le "), "{}", p.skipped[1].1.describe(&fr, tz));
+    assert!(
+        p.skipped[1].1.describe(&fr, tz).starts_with("connecté(e) le "),
+        "{}",
+        p.skipped[1].1.describe(&fr, tz)
+    );
     assert_eq!(p.skipped[0].1.code(), "does_not_fit");
     assert!(p.warnings().is_empty());
 
@@ -110,9 +120,17 @@ async fn unreachable(store: &Store, now: i64) {
     let tutor = fx.person("tutor", "Marie", "Lefèvre").await;
     fx.tutor(course, tutor).await;
     let mut ids = std::collections::HashMap::new();
-    for u in
-        ["sans_mail_tel", "sans_rien", "fictif_tel", "fictif", "invalide", "ok", "deux_fois", "deux_fois_tel", "incertaine"]
-    {
+    for u in [
+        "sans_mail_tel",
+        "sans_rien",
+        "fictif_tel",
+        "fictif",
+        "invalide",
+        "ok",
+        "deux_fois",
+        "deux_fois_tel",
+        "incertaine",
+    ] {
         let p = fx.person(u, "Prénom", u).await;
         ids.insert(u, fx.enrol(course, p, 0, 0, 0, None).await);
     }
@@ -133,7 +151,10 @@ async fn unreachable(store: &Store, now: i64) {
     let person = |u: &str| {
         let sql = "SELECT id FROM people WHERE username = $1";
         let u = u.to_string();
-        async move { tutorat::with_pool!(store, |p| sqlx::query_scalar::<_, i64>(sql).bind(&u).fetch_one(p).await).unwrap() }
+        async move {
+            tutorat::with_pool!(store, |p| sqlx::query_scalar::<_, i64>(sql).bind(&u).fetch_one(p).await)
+                .unwrap()
+        }
     };
     for u in ["sans_mail_tel", "sans_rien"] {
         tutorat::with_pool!(store, |p| sqlx::query("UPDATE people SET email = NULL WHERE username = $1")
@@ -224,7 +245,10 @@ both!(errors_are_stored_as_codes_and_read_in_the_readers_language, |db| {
         .map(|_| ()))
     .unwrap();
     let log = db.store.reminder_log(&w.tutor, Some("failed"), 10).await.unwrap();
-    assert_eq!(failure_text(log[0].failure.as_ref().unwrap(), &fr), "refused by the server: permanent error (550): old");
+    assert_eq!(
+        failure_text(log[0].failure.as_ref().unwrap(), &fr),
+        "refused by the server: permanent error (550): old"
+    );
 });
 
 both!(the_demo_keeps_to_its_clock_and_not_started_is_not_never, |db| {
@@ -232,7 +256,10 @@ both!(the_demo_keeps_to_its_clock_and_not_started_is_not_never, |db| {
     demo::load(&db.store, NOW).await.unwrap();
     let count = |sql: &'static str| {
         let store = &db.store;
-        async move { tutorat::with_pool!(store, |p| sqlx::query_scalar::<_, i64>(sql).bind(NOW).fetch_one(p).await).unwrap() }
+        async move {
+            tutorat::with_pool!(store, |p| sqlx::query_scalar::<_, i64>(sql).bind(NOW).fetch_one(p).await)
+                .unwrap()
+        }
     };
     // What the report flags "date dans le futur": none in a fresh demo.
     assert_eq!(count("SELECT COUNT(*) FROM attempts WHERE started_at > $1").await, 0);
@@ -243,7 +270,11 @@ both!(the_demo_keeps_to_its_clock_and_not_started_is_not_never, |db| {
     let courses = db.store.tutored_courses(&scope).await.unwrap();
     assert!(courses.iter().all(|c| c.not_started >= c.never_accessed), "{courses:#?}");
     let differ = courses.iter().filter(|c| c.not_started > c.never_accessed).count();
-    assert!(differ * 2 >= courses.len(), "Non c. differs from Jamais in {differ} of {} courses", courses.len());
+    assert!(
+        differ * 2 >= courses.len(),
+        "Non c. differs from Jamais in {differ} of {} courses",
+        courses.len()
+    );
 });
 
 /// The command line, in French, through the real binary.
@@ -281,7 +312,17 @@ mod cli {
         let db = super::support::sqlite().await;
         let _w = super::world(&db.store).await;
         let url = db.url();
-        let dry = ["--tutor", "mlefevre", "remind", "--course", "C01", "--all", "--template", "behind_schedule", "--dry-run"];
+        let dry = [
+            "--tutor",
+            "mlefevre",
+            "remind",
+            "--course",
+            "C01",
+            "--all",
+            "--template",
+            "behind_schedule",
+            "--dry-run",
+        ];
         let out = tutorat(&url, "fr", &dry);
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
         assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -300,14 +341,25 @@ mod cli {
         let out = tutorat(&url, "fr", &vc);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.starts_with("tutorat : le modèle \"virtual_class\" annonce une classe virtuelle"), "{err}");
+        assert!(
+            err.starts_with("tutorat : le modèle \"virtual_class\" annonce une classe virtuelle"),
+            "{err}"
+        );
         assert!(!err.contains("virtual_class,") && err.contains("never_accessed"), "{err}");
         let mut nope = dry;
         nope[4] = "NOPE";
         let out = tutorat(&url, "fr", &nope);
-        assert!(text(&out.stderr).contains("aucune formation \"NOPE\" parmi celles que suit mlefevre"), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("aucune formation \"NOPE\" parmi celles que suit mlefevre"),
+            "{}",
+            text(&out.stderr)
+        );
         let out = tutorat(&url, "fr", &["--tutor", "personne", "triage"]);
-        assert!(text(&out.stderr).contains("le tuteur \"personne\" n'est pas dans la base"), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("le tuteur \"personne\" n'est pas dans la base"),
+            "{}",
+            text(&out.stderr)
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -325,7 +377,8 @@ mod cli {
         assert_eq!(step("deux_fois"), "find_contact");
         assert_eq!(step("ok"), "remind");
         // Most urgent first: calls, then contact details to find.
-        let order: Vec<&str> = j.as_array().unwrap().iter().map(|e| e["next_step"].as_str().unwrap()).collect();
+        let order: Vec<&str> =
+            j.as_array().unwrap().iter().map(|e| e["next_step"].as_str().unwrap()).collect();
         assert_eq!(order[..3], ["call", "call", "call"]);
         assert_eq!(order[3..7], ["find_contact", "find_contact", "find_contact", "find_contact"]);
         let out = tutorat(&db.url(), "fr", &["--tutor", "tutor", "triage"]);

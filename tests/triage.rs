@@ -232,7 +232,11 @@ fn the_cli_prints_the_same_queue_as_json() {
     // "Call" needs a phone number to call (issue 19): without one, find_contact.
     const PHONE: &str = "UPDATE people SET phone = '06 12 34 56 78' WHERE username = $1";
     rt.block_on(async {
-        tutorat::with_pool!(&db.store, |p| sqlx::query(PHONE).bind("reminded_twice_5d").execute(p).await.map(|_| ()))
+        tutorat::with_pool!(&db.store, |p| sqlx::query(PHONE)
+            .bind("reminded_twice_5d")
+            .execute(p)
+            .await
+            .map(|_| ()))
     })
     .unwrap();
     let run = |args: &[&str]| {

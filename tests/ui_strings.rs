@@ -79,7 +79,9 @@ fn literals(src: &str) -> Vec<Literal> {
             continue;
         }
         // Strings: "…" and raw r"…" / r#"…"#.
-        let raw = c == 'r' && (b.get(i + 1) == Some(&'"') || b.get(i + 1) == Some(&'#')) && !word_char(b.get(i.wrapping_sub(1)));
+        let raw = c == 'r'
+            && (b.get(i + 1) == Some(&'"') || b.get(i + 1) == Some(&'#'))
+            && !word_char(b.get(i.wrapping_sub(1)));
         if c == '"' || raw {
             let start_line = line;
             let mut text = String::new();
@@ -143,7 +145,13 @@ fn literals(src: &str) -> Vec<Literal> {
                 let ignored = w.starts_with("tracing::")
                     || matches!(
                         w.as_str(),
-                        "expect" | "panic!" | "unreachable!" | "debug_assert!" | "assert!" | "assert_eq!" | "todo!"
+                        "expect"
+                            | "panic!"
+                            | "unreachable!"
+                            | "debug_assert!"
+                            | "assert!"
+                            | "assert_eq!"
+                            | "todo!"
                     )
                     || w.starts_with("debug_assert");
                 if ignored {
@@ -288,7 +296,8 @@ fn the_scanner_finds_prose_and_only_prose() {
         }
         fn after() { let y = "prose after tests"; }
     "##;
-    let found: Vec<String> = literals(src).into_iter().filter(|l| is_prose(&l.text)).map(|l| l.text).collect();
+    let found: Vec<String> =
+        literals(src).into_iter().filter(|l| is_prose(&l.text)).map(|l| l.text).collect();
     assert_eq!(found, ["Hard-coded words", "raw \"quoted\" prose", "prose after tests"]);
 }
 

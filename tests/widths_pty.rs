@@ -38,8 +38,9 @@ fn fixture(path: &std::path::Path) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let target = tutorat::store::DbTarget::Sqlite(path.to_path_buf());
-        let store =
-            tutorat::store::Store::connect(&target, &tutorat::store::ConnectOptions::default()).await.unwrap();
+        let store = tutorat::store::Store::connect(&target, &tutorat::store::ConnectOptions::default())
+            .await
+            .unwrap();
         store.migrate(&target.label()).await.unwrap();
         let now = chrono::Utc::now().timestamp();
         let mut fx = Fx::new(&store).await;

@@ -18,10 +18,12 @@ use super::start::{Prepared, UserError};
 use crate::locale::Locale;
 use crate::model::{EnrolmentStatus, Ts};
 use crate::reminders::compose::check_attachments;
-use crate::reminders::describe::{attachment_error_text, error_text, failure_text, template_error_text, transport_error_text};
+use crate::reminders::describe::{
+    attachment_error_text, error_text, failure_text, template_error_text, transport_error_text,
+};
 use crate::reminders::{
-    Attachment, CancelToken, Compose, IncludeUnfit, Kind, Plan, PlanRequest, RemindError, Reminders, Rendered,
-    Summary, Transport, dispatch,
+    Attachment, CancelToken, Compose, IncludeUnfit, Kind, Plan, PlanRequest, RemindError, Reminders,
+    Rendered, Summary, Transport, dispatch,
 };
 use crate::text::{clean, plain};
 
@@ -98,7 +100,8 @@ async fn select(
         let mut ids = Vec::new();
         for u in &a.learner {
             let Some(r) = rows.iter().find(|r| &r.username == u) else {
-                let args: [(&str, &dyn std::fmt::Display); 2] = [("user", &format!("{u:?}")), ("course", &short)];
+                let args: [(&str, &dyn std::fmt::Display); 2] =
+                    [("user", &format!("{u:?}")), ("course", &short)];
                 return Err(UserError::tf(loc, "chars.remind_not_enrolled", &args).into());
             };
             ids.push(r.enrolment_id);
@@ -164,7 +167,8 @@ fn print_text(
     rem: &Reminders,
 ) -> std::io::Result<()> {
     if let Some(plan) = plan {
-        let counts: [(&str, &dyn std::fmt::Display); 2] = [("n", &plan.send.len()), ("skipped", &plan.skipped.len())];
+        let counts: [(&str, &dyn std::fmt::Display); 2] =
+            [("n", &plan.send.len()), ("skipped", &plan.skipped.len())];
         writeln!(out, "{}", loc.tf("chars.remind_counts", &counts))?;
         let tz = rem.settings.tz;
         for r in &plan.send {
@@ -182,7 +186,8 @@ fn print_text(
             writeln!(out, "{line}{notes}")?;
         }
         for (r, why) in &plan.skipped {
-            let args: [(&str, &dyn std::fmt::Display); 2] = [("name", &clean(&r.name)), ("why", &why.describe(loc, tz))];
+            let args: [(&str, &dyn std::fmt::Display); 2] =
+                [("name", &clean(&r.name)), ("why", &why.describe(loc, tz))];
             writeln!(out, "{}", loc.tf("chars.remind_skipped", &args))?;
         }
     }
@@ -194,7 +199,8 @@ fn print_text(
     }
     if let Some(s) = s {
         let stop = if let Some(why) = &s.server_down {
-            let why = s.server_down_failure.as_ref().map(|f| failure_text(f, loc)).unwrap_or_else(|| why.clone());
+            let why =
+                s.server_down_failure.as_ref().map(|f| failure_text(f, loc)).unwrap_or_else(|| why.clone());
             format!(", {}", loc.tf("edges.server_down", &[("n", &s.remaining), ("error", &clean(&why))]))
         } else if s.cancelled {
             format!(", {}", loc.tf("chars.remind_interrupted", &[("n", &s.remaining)]))
@@ -291,7 +297,8 @@ pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts, out: &mut dyn Write) -> 
         let compose = Compose { template, attachments, ..Compose::default() };
         let preview = match pl.send.first() {
             Some(r) => Some(
-                rem.preview(&p.scope, r, &compose, now).map_err(|e| UserError(template_error_text(&e, &loc)))?,
+                rem.preview(&p.scope, r, &compose, now)
+                    .map_err(|e| UserError(template_error_text(&e, &loc)))?,
             ),
             None => None,
         };

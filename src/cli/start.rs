@@ -159,7 +159,11 @@ fn remove_sqlite_files(path: &Path, loc: &Locale) -> Result<(), UserError> {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                return Err(UserError::tf(loc, "chars.cannot_delete", &[("path", &p.display()), ("error", &e)]));
+                return Err(UserError::tf(
+                    loc,
+                    "chars.cannot_delete",
+                    &[("path", &p.display()), ("error", &e)],
+                ));
             }
         }
     }
@@ -169,7 +173,12 @@ fn remove_sqlite_files(path: &Path, loc: &Locale) -> Result<(), UserError> {
 /// Opens the database and brings its schema up to date. `create`: the dashboard, `migrate`
 /// and `generate` may create a SQLite file and the schema; the other commands only use an
 /// existing tutorat database, so that a typo in `--db` is an error, not a new empty file.
-pub async fn open_store(target: &DbTarget, cfg: &Config, create: bool, loc: &Locale) -> Result<Store, UserError> {
+pub async fn open_store(
+    target: &DbTarget,
+    cfg: &Config,
+    create: bool,
+    loc: &Locale,
+) -> Result<Store, UserError> {
     let opts = ConnectOptions {
         max_connections: cfg.database.max_connections,
         timeout: std::time::Duration::from_secs(cfg.database.timeout_secs.max(1)),
@@ -193,7 +202,8 @@ pub fn load_config(args: &Args, env: &Env) -> Result<(Config, ConfigSource), Use
         env.user_config.clone(),
     )
     .map_err(|e| UserError::config(&loc, &e))?;
-    let shown = source.path().map(|p| p.display().to_string()).unwrap_or_else(|| loc.t("chars.the_defaults").into());
+    let shown =
+        source.path().map(|p| p.display().to_string()).unwrap_or_else(|| loc.t("chars.the_defaults").into());
     config
         .validate()
         .map_err(|e| UserError::tf(&loc, "chars.config_invalid", &[("path", &shown), ("error", &e)]))?;
@@ -314,11 +324,7 @@ pub fn init_logging(
                 Some(d) => loc.tf("chars.no_such_dir", &[("dir", &d.display())]),
                 None => e.to_string(),
             };
-            return Err(UserError::tf(
-                loc,
-                "chars.log_file",
-                &[("path", &path.display()), ("why", &why)],
-            ));
+            return Err(UserError::tf(loc, "chars.log_file", &[("path", &path.display()), ("why", &why)]));
         }
     };
     let (writer, guard) = tracing_appender::non_blocking(file);

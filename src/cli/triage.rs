@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::start::{Prepared, UserError};
 use crate::locale::Locale;
 use crate::model::Ts;
-use crate::model::time::to_datetime;
 use crate::model::names::table_name;
+use crate::model::time::to_datetime;
 use crate::model::triage::{Group, Rules, Step, days_open, step};
 use crate::store::triage::TriageRow;
 use crate::text;
@@ -91,7 +91,12 @@ pub async fn run(
         Some(short) => match p.store.course_by_shortname(&p.scope, short).await? {
             Some((id, _)) => Some(id),
             None => {
-                return Err(UserError::tf(&loc, "chars.triage_no_course", &[("course", &format!("{short:?}"))]).into());
+                return Err(UserError::tf(
+                    &loc,
+                    "chars.triage_no_course",
+                    &[("course", &format!("{short:?}"))],
+                )
+                .into());
             }
         },
     };

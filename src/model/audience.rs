@@ -22,8 +22,12 @@ pub enum LearnerState {
 }
 
 impl LearnerState {
-    pub const ALL: [LearnerState; 4] =
-        [LearnerState::NeverConnected, LearnerState::NotStarted, LearnerState::InProgress, LearnerState::Completed];
+    pub const ALL: [LearnerState; 4] = [
+        LearnerState::NeverConnected,
+        LearnerState::NotStarted,
+        LearnerState::InProgress,
+        LearnerState::Completed,
+    ];
 
     /// From the enrolment's figures (a course without lessons is never completed).
     pub fn of(last_access: Option<Ts>, lessons_started: i64, lessons_done: i64, lessons_total: i64) -> Self {

@@ -95,9 +95,13 @@ mod tests {
 
     #[test]
     fn addresses_a_server_will_take() {
-        for ok in
-            ["a.b@exemple.fr", "jean-luc+tutorat@mail.anfh.fr", "o'neil@ex.org", "élodie@exemple.fr", "a@xn--bcher-kva.de"]
-        {
+        for ok in [
+            "a.b@exemple.fr",
+            "jean-luc+tutorat@mail.anfh.fr",
+            "o'neil@ex.org",
+            "élodie@exemple.fr",
+            "a@xn--bcher-kva.de",
+        ] {
             assert!(sendable(ok), "{ok}");
         }
         for bad in [

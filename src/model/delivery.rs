@@ -127,11 +127,15 @@ impl Failure {
             Failure::ConnectionLost { detail }
             | Failure::AfterMessage { detail }
             | Failure::CannotBuild { detail } => vec![("detail", detail.clone())],
-            Failure::NoAnswer { secs } | Failure::NoAnswerAfterMessage { secs } => vec![("secs", secs.to_string())],
+            Failure::NoAnswer { secs } | Failure::NoAnswerAfterMessage { secs } => {
+                vec![("secs", secs.to_string())]
+            }
             Failure::Unreachable { server, detail } | Failure::StarttlsFailed { server, detail } => {
                 vec![("server", server.clone()), ("detail", detail.clone())]
             }
-            Failure::Silent { server, secs, .. } => vec![("server", server.clone()), ("secs", secs.to_string())],
+            Failure::Silent { server, secs, .. } => {
+                vec![("server", server.clone()), ("secs", secs.to_string())]
+            }
             Failure::OutboxWrite { dir, detail } => vec![("dir", dir.clone()), ("detail", detail.clone())],
             Failure::Text { text } => vec![("text", text.clone())],
             Failure::StoppedAfterMessage | Failure::Interrupted | Failure::NoSmtpUtf8 => Vec::new(),
@@ -147,7 +151,9 @@ impl fmt::Display for Failure {
             Failure::TryLater { reply } => write!(f, "server asked to try later: {reply}"),
             Failure::ConnectionLost { detail } => write!(f, "connection to the server lost: {detail}"),
             Failure::NoAnswer { secs } => write!(f, "the server did not answer within {secs} s"),
-            Failure::Unreachable { server, detail } => write!(f, "could not reach the server {server}: {detail}"),
+            Failure::Unreachable { server, detail } => {
+                write!(f, "could not reach the server {server}: {detail}")
+            }
             Failure::Silent { server, step, secs } => {
                 write!(f, "could not reach the server {server}: no {} within {secs} s", step.english())
             }
@@ -155,7 +161,10 @@ impl fmt::Display for Failure {
                 write!(f, "could not reach the server {server}: STARTTLS failed: {detail}")
             }
             Failure::AfterMessage { detail } => {
-                write!(f, "no answer after the message was transmitted ({detail}): it may have been delivered")
+                write!(
+                    f,
+                    "no answer after the message was transmitted ({detail}): it may have been delivered"
+                )
             }
             Failure::NoAnswerAfterMessage { secs } => write!(
                 f,

@@ -339,7 +339,10 @@ mod tests {
         let no_phone = |sent, last| FollowUp { phone: None, ..reachable(sent, last) };
         assert_eq!(step(&no_phone(2, Some(3 * DAY)), NOW, &r), Step::FindContact);
         assert_eq!(step(&no_phone(1, Some(3 * DAY)), NOW, &r), Step::RemindAgain);
-        assert_eq!(step(&FollowUp { phone: Some("n/a"), ..reachable(2, Some(4 * DAY)) }, NOW, &r), Step::FindContact);
+        assert_eq!(
+            step(&FollowUp { phone: Some("n/a"), ..reachable(2, Some(4 * DAY)) }, NOW, &r),
+            Step::FindContact
+        );
         // No usable e-mail (missing, malformed, fictitious): no reminder will reach them.
         for email in [None, Some(""), Some("jean@"), Some("j.dupont.fictif@exemple.fr")] {
             let x = FollowUp { email, ..reachable(0, None) };
@@ -381,7 +384,10 @@ mod tests {
         let s = FollowUp { reminders_in_flight: 1, ..u };
         assert_eq!(s.reminder_state(), ReminderState::Sending);
         assert_eq!(reachable(0, None).reminder_state(), ReminderState::None);
-        assert_eq!(reachable(2, Some(DAY)).reminder_state(), ReminderState::Sent { n: 2, at: Some(NOW - DAY) });
+        assert_eq!(
+            reachable(2, Some(DAY)).reminder_state(),
+            ReminderState::Sent { n: 2, at: Some(NOW - DAY) }
+        );
     }
 
     #[test]

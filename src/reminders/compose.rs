@@ -293,7 +293,8 @@ impl Reminders {
 fn copy_body(loc: &Locale, tz: DisplayTz, plan: &Plan, first_body: &str) -> String {
     let several_courses = plan.send.iter().any(|r| r.course_id != plan.send[0].course_id);
     let line = |r: &Recipient| {
-        let course = if several_courses { format!(" [{}]", plain(&r.course_shortname)) } else { String::new() };
+        let course =
+            if several_courses { format!(" [{}]", plain(&r.course_shortname)) } else { String::new() };
         format!("- {} <{}>{course}\n", plain(&r.name), r.email.as_deref().unwrap_or(""))
     };
     let mut out = loc.tn("reminders.copy_intro", plan.send.len() as i64);

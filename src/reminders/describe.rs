@@ -74,7 +74,9 @@ pub fn transport_error_text(e: &TransportError, loc: &Locale) -> String {
         TransportError::BadHost { host, reason } => {
             loc.tf("chars.smtp_bad_host", &[("host", &format!("{host:?}")), ("reason", reason)])
         }
-        TransportError::Outbox { dir, reason } => loc.tf("chars.outbox_unusable", &[("dir", dir), ("reason", reason)]),
+        TransportError::Outbox { dir, reason } => {
+            loc.tf("chars.outbox_unusable", &[("dir", dir), ("reason", reason)])
+        }
         TransportError::NoOutboxDir => loc.t("chars.outbox_none").to_string(),
     }
 }

@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use super::{Kind, RemindError, Reminders, glob_match};
 use crate::locale::Locale;
-use crate::model::time::DisplayTz;
 use crate::model::audience::{LearnerState, fits};
 use crate::model::contact::{EmailProblem, email_problem};
 use crate::model::names::table_name;
+use crate::model::time::DisplayTz;
 use crate::model::{Ts, progress};
 use crate::store::people::Scope;
 use crate::store::reminders::RecipientRow;

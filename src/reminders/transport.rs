@@ -101,9 +101,10 @@ impl SendError {
     /// What is stored with the message (`None`: interrupted before anything left).
     pub fn failure(&self) -> Option<&Failure> {
         match self {
-            SendError::Permanent(f) | SendError::Transient(f) | SendError::Unreachable(f) | SendError::Uncertain(f) => {
-                Some(f)
-            }
+            SendError::Permanent(f)
+            | SendError::Transient(f)
+            | SendError::Unreachable(f)
+            | SendError::Uncertain(f) => Some(f),
             SendError::Interrupted => None,
         }
     }
@@ -244,8 +245,11 @@ impl SmtpSession {
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
         let t = self.timeout;
         let secs = t.as_secs();
-        let down = |detail: String| SendError::Unreachable(Failure::Unreachable { server: self.label.clone(), detail });
-        let silent = |step: Stage| SendError::Unreachable(Failure::Silent { server: self.label.clone(), step, secs });
+        let down = |detail: String| {
+            SendError::Unreachable(Failure::Unreachable { server: self.label.clone(), detail })
+        };
+        let silent =
+            |step: Stage| SendError::Unreachable(Failure::Silent { server: self.label.clone(), step, secs });
         let hello = ClientId::default();
         let tls = || TlsParameters::new(self.host.clone()).map_err(|e| down(text(&e)));
         let mut conn = if self.tls == SmtpTls::Tls {
@@ -283,7 +287,10 @@ impl SmtpSession {
         if self.tls == SmtpTls::Starttls {
             match tokio::time::timeout(t * 3, conn.starttls(tls()?, &hello)).await {
                 Ok(r) => r.map_err(|e| {
-                    SendError::Unreachable(Failure::StarttlsFailed { server: self.label.clone(), detail: text(&e) })
+                    SendError::Unreachable(Failure::StarttlsFailed {
+                        server: self.label.clone(),
+                        detail: text(&e),
+                    })
                 })?,
                 Err(_) => return Err(silent(Stage::Starttls)),
             }
@@ -513,7 +520,10 @@ impl Transport {
                 let name = outbox_file_name(message_id, created_at);
                 let tmp = dir.join(format!(".{name}.tmp"));
                 let fail = |e: std::io::Error| {
-                    SendError::Transient(Failure::OutboxWrite { dir: dir.display().to_string(), detail: e.to_string() })
+                    SendError::Transient(Failure::OutboxWrite {
+                        dir: dir.display().to_string(),
+                        detail: e.to_string(),
+                    })
                 };
                 tokio::fs::write(&tmp, message.formatted()).await.map_err(fail)?;
                 // The rename is atomic: a reader never sees half a message.

@@ -6,8 +6,12 @@ use crate::locale::Locale;
 
 pub fn store_error_text(e: &StoreError, loc: &Locale) -> String {
     match e {
-        StoreError::Connect { label, reason } => loc.tf("chars.db_connect", &[("db", label), ("reason", reason)]),
-        StoreError::Migrate { label, reason } => loc.tf("chars.db_migrate", &[("db", label), ("reason", reason)]),
+        StoreError::Connect { label, reason } => {
+            loc.tf("chars.db_connect", &[("db", label), ("reason", reason)])
+        }
+        StoreError::Migrate { label, reason } => {
+            loc.tf("chars.db_migrate", &[("db", label), ("reason", reason)])
+        }
         StoreError::Sql(e) => describe(e),
         StoreError::Invalid(m) => m.clone(),
         StoreError::Forbidden(m) => loc.tf("chars.db_forbidden", &[("what", m)]),
@@ -27,7 +31,10 @@ pub fn store_error_text(e: &StoreError, loc: &Locale) -> String {
             if username.trim().is_empty() {
                 loc.t("chars.tutor_none").to_string()
             } else if let Some(s) = suggestion {
-                loc.tf("chars.tutor_case", &[("user", &format!("{username:?}")), ("suggestion", &format!("{s:?}"))])
+                loc.tf(
+                    "chars.tutor_case",
+                    &[("user", &format!("{username:?}")), ("suggestion", &format!("{s:?}"))],
+                )
             } else {
                 loc.tf("chars.tutor_unknown", &[("user", &format!("{username:?}"))])
             }

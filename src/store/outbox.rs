@@ -51,7 +51,6 @@ const MARK_UNCERTAIN: &str = "
 UPDATE reminders SET status = 'uncertain', error = $2, updated_at = $3, next_try_at = NULL
 WHERE id = $1 AND status = 'sending' AND COALESCE(claimed_by, '') = $4";
 
-
 impl Store {
     /// Ids this sender should send now (queued, or failed and due again), oldest first.
     pub async fn due_reminders(&self, sender_id: i64, batch: Option<&str>, now: Ts) -> Result<Vec<i64>> {
