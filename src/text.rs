@@ -216,7 +216,8 @@ pub fn plain(s: &str) -> Cow<'_, str> {
 /// clusters (so a lam-alef pair, one cell for unicode-width as a whole string, counts the
 /// two cells it takes on screen).
 pub fn width(s: &str) -> usize {
-    if s.is_ascii() {
+    // Latin letters (no combining marks): one character, one grapheme, no ligature.
+    if s.chars().all(|c| (c as u32) < 0x300) {
         return UnicodeWidthStr::width(s);
     }
     s.graphemes(true).map(grapheme_width).sum()
