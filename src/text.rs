@@ -223,9 +223,23 @@ pub fn width(s: &str) -> usize {
     s.graphemes(true).map(grapheme_width).sum()
 }
 
+/// Whether `s` holds nothing [`clean`] would drop (control characters, characters
+/// terminals disagree on; its own cell breaks are fine). A quick check, not a full clean.
+fn is_clean(s: &str) -> bool {
+    if s.is_ascii() {
+        return !s.bytes().any(|b| b < b' ' || b == 0x7f);
+    }
+    !s.chars().any(|c| c.is_control() || is_separator(c) || (c != CELL_BREAK && is_unsafe_width(c)))
+}
+
 /// Cuts `s` to at most `max` cells, ending with `…` when something was cut. Never splits a
 /// grapheme cluster and never leaves half of a wide character.
 pub fn fit(s: &str, max: usize) -> Cow<'_, str> {
+    if !is_clean(s) {
+        // Text that skipped `clean` still never reaches a cell with what terminals
+        // disagree on.
+        return Cow::Owned(fit(&clean(s), max).into_owned());
+    }
     if width(s) <= max {
         return Cow::Borrowed(s);
     }
@@ -248,6 +262,9 @@ pub fn fit(s: &str, max: usize) -> Cow<'_, str> {
 
 /// Like [`fit`] but cuts from the start, for paths whose end matters: `…/share/demo.sqlite`.
 pub fn fit_start(s: &str, max: usize) -> Cow<'_, str> {
+    if !is_clean(s) {
+        return Cow::Owned(fit_start(&clean(s), max).into_owned());
+    }
     if width(s) <= max {
         return Cow::Borrowed(s);
     }
@@ -418,7 +435,9 @@ mod tests {
         assert_eq!(fit("Lefèvre Marie", 8), "Lefèvre…");
         assert_eq!(fit("李小龙李小龙", 7), "李小龙…");
         assert_eq!(width(&fit("李小龙李小龙", 6)), 5); // never half a wide char
-        assert_eq!(fit("👩‍👩‍👧‍👦 family", 3), "👩‍👩‍👧‍👦…");
+        // A joined emoji family is one 2-cell glyph or four 2-cell emoji depending on the
+        // terminal: fit, like clean, keeps the emoji without their joiners.
+        assert_eq!(fit("👩‍👩‍👧‍👦 family", 3), "👩…");
         assert_eq!(fit("abc", 0), "");
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(fit_start("/home/user/.local/share/tutorat/demo.sqlite", 20), "…tutorat/demo.sqlite");
@@ -560,6 +579,16 @@ mod tests {
             raw_fails += usize::from(frames(s).is_some());
         }
         assert!(raw_fails > 0, "without cleaning, some of these leave glyphs behind");
+    }
+
+    #[test]
+    fn fit_cleans_what_was_not() {
+        assert_eq!(fit("DU\u{AD}PONT Anne", 20), "DUPONT Anne");
+        assert_eq!(fit("a\x1b[31mbc", 2), "a…");
+        assert_eq!(fit("LAURENT👍🏽 Paul", 10), "LAURENT👍…");
+        assert_eq!(fit_start("/tmp/\u{2028}x", 20), "/tmp/ x");
+        let cleaned = clean("शर्मा");
+        assert!(matches!(fit(&cleaned, 10), Cow::Borrowed(_)), "clean text is not cleaned again");
     }
 
     #[test]
