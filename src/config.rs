@@ -127,10 +127,23 @@ impl Default for TriageConfig {
 }
 
 impl TriageConfig {
+    /// The rules with the default fictitious patterns; [`Config::triage_rules`] has the
+    /// configured ones.
     pub fn rules(&self) -> crate::model::triage::Rules {
         crate::model::triage::Rules {
             remind_again_days: i64::from(self.remind_again_days),
             call_after_reminders: i64::from(self.call_after_reminders.max(1)),
+            ..crate::model::triage::Rules::default()
+        }
+    }
+}
+
+impl Config {
+    /// `[triage]`, and the `[reminders] fictitious_patterns` that make an address unusable.
+    pub fn triage_rules(&self) -> crate::model::triage::Rules {
+        crate::model::triage::Rules {
+            fictitious: crate::model::triage::Rules::fictitious_patterns(&self.reminders.fictitious_patterns),
+            ..self.triage.rules()
         }
     }
 }
@@ -184,7 +197,7 @@ impl Default for RemindersConfig {
             max_tries: 5,
             backoff_secs: vec![60, 300, 1800, 7200],
             lease_secs: 600,
-            fictitious_patterns: vec!["*.fictif@*".into()],
+            fictitious_patterns: vec![crate::model::contact::DEFAULT_FICTITIOUS.into()],
             platform_name: String::new(),
             login_url: String::new(),
             templates_dir: String::new(),

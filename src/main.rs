@@ -19,16 +19,20 @@ use tutorat::tui::ui::Ui;
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // The reader's language as far as it is known: --locale and the environment, then the
+    // configuration once read.
+    let mut loc = start::early_locale(&args, &Env::real());
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("tutorat: cannot start: {e}");
+            let msg = loc.tf("chars.cannot_start", &[("error", &e)]);
+            eprintln!("{}", loc.tf("chars.error_line", &[("error", &msg)]));
             return ExitCode::from(1);
         }
     };
-    let code = match runtime.block_on(run(args)) {
+    let code = match runtime.block_on(run(args, &mut loc)) {
         Ok(code) => code,
-        Err(e) => exit_code(&e),
+        Err(e) => exit_code(&e, &loc),
     };
     // A task still blocked (a database that does not answer) must not hold the exit.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
@@ -38,36 +42,53 @@ fn main() -> ExitCode {
 /// Prints a failed command's error as one line on stderr and chooses the exit code: 2 for
 /// what the user can fix (usage, configuration, unknown tutor, database refused), 130
 /// when interrupted, 1 for anything else; a closed pipe is not an error.
-fn exit_code(e: &color_eyre::Report) -> u8 {
+fn exit_code(e: &color_eyre::Report, loc: &Locale) -> u8 {
     if signals::is_broken_pipe(e) {
         return 0;
     }
     if let Some(i) = e.downcast_ref::<Interrupted>() {
-        eprintln!("tutorat: {i}");
+        eprintln!("{}", loc.tf("chars.error_line", &[("error", i)]));
         return 130;
     }
-    eprintln!("tutorat: {}", signals::one_line(e));
+    eprintln!("{}", loc.tf("chars.error_line", &[("error", &error_text(e, loc))]));
     let user = e.downcast_ref::<UserError>().is_some()
         || e.downcast_ref::<StoreError>().is_some_and(StoreError::is_user_error);
     if user { 2 } else { 1 }
 }
 
-async fn run(args: Args) -> color_eyre::Result<u8> {
+/// One line in the reader's language: the errors tutorat words itself are translated, the
+/// others (a database's own message) are shown as they come.
+fn error_text(e: &color_eyre::Report, loc: &Locale) -> String {
+    if let Some(u) = e.downcast_ref::<UserError>() {
+        return u.0.clone();
+    }
+    if let Some(s) = e.downcast_ref::<StoreError>() {
+        return tutorat::store::describe::store_error_text(s, loc);
+    }
+    if let Some(r) = e.downcast_ref::<tutorat::reminders::RemindError>() {
+        return tutorat::reminders::describe::error_text(r, loc);
+    }
+    signals::one_line(e)
+}
+
+async fn run(args: Args, loc: &mut Locale) -> color_eyre::Result<u8> {
     if matches!(args.command, Some(Command::Generate(_))) {
         // Never the configured (real) database by default, never the demo's.
         if args.demo {
-            return Err(UserError("generate cannot be combined with --demo".into()).into());
+            return Err(UserError(loc.t("chars.generate_demo").into()).into());
         }
         if args.db.is_none() {
-            let msg = "generate needs --db: a new SQLite file or an empty PostgreSQL database";
-            return Err(UserError(msg.into()).into());
+            return Err(UserError(loc.t("chars.generate_needs_db").into()).into());
         }
     }
     let env = Env::real();
     let (config, source) = start::load_config(&args, &env)?;
+    if let Ok(lang) = start::resolve_lang(&args, &config, &env) {
+        *loc = Locale::new(lang);
+    }
     // Logging first, so that every later error is in the log too.
-    let _log = start::init_logging(&config)?;
-    let res = run_command(args, &env, config, source).await;
+    let _log = start::init_logging(&config, loc)?;
+    let res = run_command(args, &env, config, source, loc).await;
     if let Err(e) = &res
         && !signals::is_broken_pipe(e)
     {
@@ -81,13 +102,14 @@ async fn run_command(
     env: &Env,
     config: tutorat::config::Config,
     source: tutorat::config::ConfigSource,
+    loc: &Locale,
 ) -> color_eyre::Result<u8> {
     let now = chrono::Utc::now().timestamp();
     let p = start::prepare_with(&args, env, config, source, now).await?;
     tracing::info!(db = %p.target.label(), tutor = %p.scope.username, "starting");
     match args.command {
         Some(Command::Migrate) => {
-            println!("{}: schema up to date", p.target.label());
+            println!("{}", loc.tf("chars.schema_up_to_date", &[("db", &p.target.label())]));
             p.store.close().await;
             Ok(0)
         }
@@ -126,17 +148,14 @@ async fn run_command(
         }
         None => {
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-                return Err(UserError(
-                    "the dashboard needs a terminal: run it in a terminal or over ssh -t".into(),
-                )
-                .into());
+                return Err(UserError(loc.t("chars.needs_terminal").into()).into());
             }
             tutorat::tui::terminal::install_hooks();
             let (reminders, transport, problem) = start::reminders_for(&p);
             let theme = Theme::new(p.config.display.theme, p.no_color);
             let ui = Ui { loc: Locale::new(p.lang), theme, tz: p.tz, now };
             let mut app = App::new(ui, p.scope, p.target.label());
-            app.set_triage_rules(p.config.triage.rules());
+            app.set_triage_rules(p.config.triage_rules());
             if let (Some(n), None) = (p.notice, &app.status) {
                 app.set_status(Level::Success, n);
             }

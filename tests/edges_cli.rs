@@ -55,7 +55,7 @@ async fn world_db() -> (support::TestDb, tempfile::TempDir) {
 async fn an_unknown_tutor_is_an_error_in_every_command() {
     let (db, home) = world_db().await;
     let (h, url) = (home.path(), db.url());
-    let remind = ["remind", "--course", "C01", "--all", "--template", "never_accessed", "--dry-run"];
+    let remind = ["remind", "--course", "C01", "--all", "--template", "behind_schedule", "--dry-run"];
     for cmd in [&["triage"][..], &["triage", "--json"], &remind] {
         let out = run(h, &[&["--db", &url, "--tutor", "nobody"][..], cmd].concat());
         assert_one_line(&out, 2, "tutor \"nobody\" is not in the database");
@@ -99,7 +99,7 @@ fn only_the_dashboard_and_migrate_create_a_database() {
 async fn a_closed_pipe_ends_quietly() {
     let (db, home) = world_db().await;
     let url = db.url();
-    let remind = ["remind", "--course", "C01", "--all", "--template", "never_accessed", "--dry-run"];
+    let remind = ["remind", "--course", "C01", "--all", "--template", "behind_schedule", "--dry-run"];
     let remind_json = [&remind[..], &["--json"]].concat();
     for cmd in [&["triage"][..], &["triage", "--json"], &remind, &remind_json] {
         let mut child = tutorat(home.path())
@@ -141,7 +141,7 @@ async fn one_damaged_name_does_not_blank_the_commands() {
             "C01",
             "--all",
             "--template",
-            "never_accessed",
+            "behind_schedule",
             "--dry-run",
             "--json",
         ],
@@ -273,7 +273,7 @@ async fn a_read_only_database() {
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!rows.as_array().unwrap().is_empty());
     let remind =
-        ["--config", &cfg, "--db", f, "remind", "--course", "C01", "--all", "--template", "never_accessed"];
+        ["--config", &cfg, "--db", f, "remind", "--course", "C01", "--all", "--template", "behind_schedule"];
     let out = as_user(&remind);
     assert_one_line(&out, 2, "is read-only");
     // A dry run only reads: allowed.
@@ -301,7 +301,7 @@ async fn signals_stop_remind_within_a_second() {
         );
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tutorat"))
             .args(["--config", &cfg, "--db", &db.url(), "remind", "--course", "C01", "--all"])
-            .args(["--template", "never_accessed"])
+            .args(["--template", "behind_schedule"])
             .env("HOME", h)
             .env_remove("DATABASE_URL")
             .stdout(Stdio::piped())

@@ -73,7 +73,7 @@ both!(detail_figures_match_hand_computed_values, |db| {
 
     let sm = &d.summary;
     assert_eq!((sm.learners, sm.lessons_total, sm.completed), (4, 3, 1));
-    assert_eq!(sm.not_started, 1, "only C: D opened the course");
+    assert_eq!(sm.not_started, 2, "C, and D who opened the course but started no lesson");
     assert_eq!(sm.never_accessed, 1);
     assert_eq!(sm.completion_rate(), Some(25.0));
     assert_eq!(sm.avg_time(), Some(1200)); // (3600 + 1200) / 4

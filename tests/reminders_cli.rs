@@ -61,7 +61,9 @@ async fn json_report_and_exit_codes() {
     let home = tempfile::tempdir().unwrap();
     let cfg = write_config(home.path(), "mlefevre", "outbox", 0);
     let url = db.url();
-    let base = ["--course", "C01", "--template", "never_accessed", "--json"];
+    // The learners of C01 have started (one lesson of two): the "behind schedule" message
+    // is the one written for them (never_accessed would skip them: does_not_fit).
+    let base = ["--course", "C01", "--template", "behind_schedule", "--json"];
 
     let (code, j, err) =
         run(&mut command(home.path(), &url, &cfg, &[&base[..], &["--all", "--dry-run"]].concat())).await;
@@ -98,16 +100,16 @@ async fn json_report_and_exit_codes() {
     assert_eq!((code, j["sent"].as_u64(), j["queued"].as_u64()), (0, Some(0), None));
     assert_eq!(j["skipped"][0]["reason"], "recently_reminded");
 
-    // User errors: exit 2, one line.
+    // User errors: exit 2, one line, in the interface language (--locale fr).
     for (args, needle) in [
-        (vec!["--course", "C01", "--template", "nope", "--all"], "unknown template \"nope\""),
-        (vec!["--course", "C02", "--template", "never_accessed", "--all"], "no course \"C02\""),
-        (vec!["--course", "C01", "--template", "never_accessed"], "say who"),
+        (vec!["--course", "C01", "--template", "nope", "--all"], "modèle inconnu \"nope\""),
+        (vec!["--course", "C02", "--template", "never_accessed", "--all"], "aucune formation \"C02\""),
+        (vec!["--course", "C01", "--template", "never_accessed"], "dites qui"),
         (
             vec!["--course", "C01", "--template", "never_accessed", "--learner", "zoe"],
-            "\"zoe\" is not enrolled",
+            "\"zoe\" n'est pas inscrit",
         ),
-        (vec!["--course", "C01", "--template", "virtual_class", "--all"], "unknown variable virtual_class"),
+        (vec!["--course", "C01", "--template", "virtual_class", "--all"], "annonce une classe virtuelle"),
     ] {
         let (code, _, err) = run(&mut command(home.path(), &url, &cfg, &args)).await;
         assert_eq!(code, 2, "{args:?}: {err}");
@@ -125,11 +127,11 @@ async fn json_report_and_exit_codes() {
     let (code, j, err) = run(&mut command(home.path(), &url, &up, &["--resume", "--json"])).await;
     assert_eq!((code, j["sent"].as_u64()), (0, Some(3)), "{err}");
     assert_eq!(sink.count(), 3);
-    // Text output for people.
+    // Text output for people, in their language (--locale fr).
     let out = command(home.path(), &url, &up, &["--resume"]).output().await.unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "sent 0, skipped 0, failed 0, will retry 0, uncertain 0"
+        "envoyées 0, écartés 0, en échec 0, à réessayer 0, incertaines 0"
     );
 }
 

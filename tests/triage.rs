@@ -230,6 +230,16 @@ fn the_cli_prints_the_same_queue_as_json() {
     let db = rt.block_on(support::sqlite());
     let now = chrono::Utc::now().timestamp();
     let t = rt.block_on(triage_fixture_at(&db.store, now));
+    // "Call" needs a phone number to call (issue 19): without one, find_contact.
+    const PHONE: &str = "UPDATE people SET phone = '06 12 34 56 78' WHERE username = $1";
+    rt.block_on(async {
+        tutorat::with_pool!(&db.store, |p| sqlx::query(PHONE)
+            .bind("reminded_twice_5d")
+            .execute(p)
+            .await
+            .map(|_| ()))
+    })
+    .unwrap();
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_tutorat"))
             .args(["--db", &db.url(), "--tutor", "tutor", "--locale", "en", "triage"])

@@ -87,7 +87,7 @@ pub async fn run(p: &Prepared, g: &GenerateArgs) -> color_eyre::Result<()> {
     let loc = Locale::new(p.lang);
     let db = p.target.label();
     // Checked before anything is printed, so a refusal is one line (generate checks again).
-    if !p.store.is_empty().await.map_err(UserError::from)? {
+    if !p.store.is_empty().await.map_err(|e| UserError::store(&loc, &e))? {
         return Err(UserError(loc.tf("generate.needs_empty", &[("db", &db)])).into());
     }
     let sizes = g.sizes();
@@ -144,7 +144,8 @@ pub async fn run(p: &Prepared, g: &GenerateArgs) -> color_eyre::Result<()> {
         Err(GenError::NotEmpty) => Err(UserError(loc.tf("generate.needs_empty", &[("db", &db)])).into()),
         Err(GenError::Cancelled) => Err(Interrupted(loc.tf("generate.interrupted", &[("db", &db)])).into()),
         Err(GenError::Store(e)) => {
-            Err(UserError(loc.tf("generate.failed", &[("error", &e), ("db", &db)])).into())
+            let error = crate::store::describe::store_error_text(&e, &loc);
+            Err(UserError(loc.tf("generate.failed", &[("error", &error), ("db", &db)])).into())
         }
     }
 }

@@ -88,7 +88,7 @@ pub async fn read_plan(
     let delimiter = match delimiter {
         None => None,
         Some(d) => parse_delimiter(d)
-            .map_err(|d| UserError(format!("--delimiter {d:?}: use \",\", \";\" or \"tab\"")))?,
+            .map_err(|d| UserError(loc.tf("import.bad_delimiter", &[("value", &format!("{d:?}"))])))?,
     };
     let bytes = std::fs::read(file)
         .map_err(|e| UserError(loc.tf("import.read_failed", &[("file", &file.display()), ("error", &e)])))?;

@@ -18,11 +18,14 @@ use super::start::{Prepared, UserError};
 use crate::locale::Locale;
 use crate::model::{EnrolmentStatus, Ts};
 use crate::reminders::compose::check_attachments;
-use crate::reminders::{
-    Attachment, CancelToken, Compose, Kind, Plan, PlanRequest, RemindError, Reminders, Rendered, Summary,
-    Transport, dispatch,
+use crate::reminders::describe::{
+    attachment_error_text, error_text, failure_text, template_error_text, transport_error_text,
 };
-use crate::text::clean;
+use crate::reminders::{
+    Attachment, CancelToken, Compose, IncludeUnfit, Kind, Plan, PlanRequest, RemindError, Reminders,
+    Rendered, Summary, Transport, dispatch,
+};
+use crate::text::{clean, plain};
 
 #[derive(Debug, Clone, Default, ClapArgs)]
 pub struct RemindArgs {
@@ -50,6 +53,10 @@ pub struct RemindArgs {
     /// Also remind learners reminded less than [reminders] min_interval_hours ago.
     #[arg(long)]
     pub force: bool,
+    /// Also send to learners the template is not written for (its `For:` header): a
+    /// "never connected" message to one who connected, say. They are skipped otherwise.
+    #[arg(long)]
+    pub include_unfit: bool,
     /// Show who would be reminded, who is skipped and the message; send nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -57,14 +64,14 @@ pub struct RemindArgs {
     #[arg(long)]
     pub json: bool,
     /// Only send what is already queued for you (after a crash) and the retries now due.
-    #[arg(long, conflicts_with_all = ["course", "template", "never_accessed", "not_started", "learner", "all", "force", "dry_run", "attach"])]
+    #[arg(long, conflicts_with_all = ["course", "template", "never_accessed", "not_started", "learner", "all", "force", "include_unfit", "dry_run", "attach"])]
     pub resume: bool,
 }
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_ATTENTION: u8 = 3;
 
-fn user(e: RemindError) -> color_eyre::Report {
+fn user(e: RemindError, loc: &Locale) -> color_eyre::Report {
     match e {
         RemindError::Store(s)
             if !matches!(
@@ -72,22 +79,30 @@ fn user(e: RemindError) -> color_eyre::Report {
                 crate::store::StoreError::Forbidden(_) | crate::store::StoreError::Invalid(_)
             ) =>
         {
-            color_eyre::eyre::eyre!(s)
+            color_eyre::Report::new(s)
         }
-        e => UserError(e.to_string()).into(),
+        e => UserError(error_text(&e, loc)).into(),
     }
 }
 
 /// Enrolments of the course matching the selection, sorted by name.
-async fn select(p: &Prepared, a: &RemindArgs, course_id: i64, short: &str) -> color_eyre::Result<Vec<i64>> {
-    let cl = p.store.course_learners(&p.scope, course_id).await.map_err(|e| UserError(e.to_string()))?;
+async fn select(
+    p: &Prepared,
+    a: &RemindArgs,
+    course_id: i64,
+    short: &str,
+    loc: &Locale,
+) -> color_eyre::Result<Vec<i64>> {
+    let cl = p.store.course_learners(&p.scope, course_id).await.map_err(|e| UserError::store(loc, &e))?;
     let mut rows: Vec<_> = cl.rows.iter().collect();
     rows.sort_by_key(|r| (r.lastname.to_lowercase(), r.firstname.to_lowercase(), r.enrolment_id));
     if !a.learner.is_empty() {
         let mut ids = Vec::new();
         for u in &a.learner {
             let Some(r) = rows.iter().find(|r| &r.username == u) else {
-                return Err(UserError(format!("learner {u:?} is not enrolled in {short}")).into());
+                let args: [(&str, &dyn std::fmt::Display); 2] =
+                    [("user", &format!("{u:?}")), ("course", &short)];
+                return Err(UserError::tf(loc, "chars.remind_not_enrolled", &args).into());
             };
             ids.push(r.enrolment_id);
         }
@@ -109,8 +124,9 @@ fn plan_json(plan: &Plan, loc: &Locale, rem: &Reminders) -> (Json, Json) {
         .send
         .iter()
         .map(|r| {
-            json!({"enrolment_id": r.enrolment_id, "username": r.username, "name": r.name,
-                   "email": r.email, "forced": r.recently_reminded.is_some()})
+            json!({"enrolment_id": r.enrolment_id, "username": plain(&r.username), "name": plain(&r.name),
+                   "email": r.email, "forced": r.recently_reminded.is_some(), "state": r.state,
+                   "does_not_fit": r.misfit(&plan.for_states).is_some()})
         })
         .collect();
     let skipped: Vec<Json> = plan
@@ -121,9 +137,9 @@ fn plan_json(plan: &Plan, loc: &Locale, rem: &Reminders) -> (Json, Json) {
                 crate::reminders::SkipReason::RecentlyReminded { last_at } => Some(*last_at),
                 _ => None,
             };
-            json!({"enrolment_id": r.enrolment_id, "username": r.username, "name": r.name, "email": r.email,
-                   "reason": why.code(), "reason_text": why.describe(loc, rem.settings.tz),
-                   "last_reminded_at": last})
+            json!({"enrolment_id": r.enrolment_id, "username": plain(&r.username), "name": plain(&r.name),
+                   "email": r.email, "reason": why.code(), "reason_text": why.describe(loc, rem.settings.tz),
+                   "last_reminded_at": last, "state": r.state})
         })
         .collect();
     (Json::Array(to), Json::Array(skipped))
@@ -151,36 +167,54 @@ fn print_text(
     rem: &Reminders,
 ) -> std::io::Result<()> {
     if let Some(plan) = plan {
-        writeln!(out, "To remind: {}   skipped: {}", plan.send.len(), plan.skipped.len())?;
+        let counts: [(&str, &dyn std::fmt::Display); 2] =
+            [("n", &plan.send.len()), ("skipped", &plan.skipped.len())];
+        writeln!(out, "{}", loc.tf("chars.remind_counts", &counts))?;
+        let tz = rem.settings.tz;
         for r in &plan.send {
-            let forced = if r.recently_reminded.is_some() { "  (forced)" } else { "" };
-            writeln!(out, "  {} <{}>{forced}", clean(&r.name), clean(r.email.as_deref().unwrap_or("")))?;
+            let mut notes = Vec::new();
+            if r.recently_reminded.is_some() {
+                notes.push(loc.t("chars.remind_forced").to_string());
+            }
+            if let Some(why) = r.misfit(&plan.for_states) {
+                notes.push(loc.tf("chars.remind_unfit_included", &[("why", &why.describe(loc, tz))]));
+            }
+            let name = clean(&r.name);
+            let email = clean(r.email.as_deref().unwrap_or(""));
+            let line = loc.tf("chars.remind_recipient", &[("name", &name), ("email", &email)]);
+            let notes: String = notes.iter().map(|n| format!("  ({n})")).collect();
+            writeln!(out, "{line}{notes}")?;
         }
         for (r, why) in &plan.skipped {
-            writeln!(out, "  skipped {}: {}", clean(&r.name), why.describe(loc, rem.settings.tz))?;
+            let args: [(&str, &dyn std::fmt::Display); 2] =
+                [("name", &clean(&r.name)), ("why", &why.describe(loc, tz))];
+            writeln!(out, "{}", loc.tf("chars.remind_skipped", &args))?;
         }
     }
     if let Some(m) = preview {
-        writeln!(
-            out,
-            "\nSubject: {}\n\n{}",
-            clean(&m.subject),
-            m.body.lines().map(clean).collect::<Vec<_>>().join("\n")
-        )?;
+        writeln!(out)?;
+        writeln!(out, "{} {}", loc.t("remind.subject"), clean(&m.subject))?;
+        writeln!(out)?;
+        writeln!(out, "{}", m.body.lines().map(clean).collect::<Vec<_>>().join("\n"))?;
     }
     if let Some(s) = s {
         let stop = if let Some(why) = &s.server_down {
-            format!(", {}", loc.tf("edges.server_down", &[("n", &s.remaining), ("error", &clean(why))]))
+            let why =
+                s.server_down_failure.as_ref().map(|f| failure_text(f, loc)).unwrap_or_else(|| why.clone());
+            format!(", {}", loc.tf("edges.server_down", &[("n", &s.remaining), ("error", &clean(&why))]))
         } else if s.cancelled {
-            format!(", interrupted with {} still queued", s.remaining)
+            format!(", {}", loc.tf("chars.remind_interrupted", &[("n", &s.remaining)]))
         } else {
             String::new()
         };
-        writeln!(
-            out,
-            "sent {}, skipped {}, failed {}, will retry {}, uncertain {}{stop}",
-            s.sent, s.skipped, s.failed, s.will_retry, s.uncertain,
-        )?;
+        let counts: [(&str, &dyn std::fmt::Display); 5] = [
+            ("sent", &s.sent),
+            ("skipped", &s.skipped),
+            ("failed", &s.failed),
+            ("retry", &s.will_retry),
+            ("uncertain", &s.uncertain),
+        ];
+        writeln!(out, "{}{stop}", loc.tf("chars.remind_summary", &counts))?;
         if s.uncertain > 0 {
             writeln!(out, "{}", loc.t("reminders.uncertain_hint"))?;
         }
@@ -207,19 +241,19 @@ pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts, out: &mut dyn Write) -> 
     if !p.scope.is_known() {
         // prepare() already refuses an unknown tutor; this keeps the rule for any caller.
         let e = p.store.known_scope(&p.scope.username).await.err();
-        return Err(UserError(e.map(|e| e.to_string()).unwrap_or_default()).into());
+        return Err(UserError(e.map(|e| UserError::store(&loc, &e).0).unwrap_or_default()).into());
     }
     if !a.dry_run {
         // Refused up front: nothing is planned for a database that cannot take it.
-        p.store.check_writable().map_err(|e| UserError(e.to_string()))?;
+        p.store.check_writable().map_err(|e| UserError::store(&loc, &e))?;
     }
     // SIGINT, SIGTERM, SIGHUP: the sending stops at once, what is left stays queued.
     let cancel = CancelToken::new();
     super::signals::cancel_on_signals(cancel.clone())?;
-    let rem = Reminders::from_config(&p.config, p.lang).map_err(|e| UserError(e.to_string()))?;
+    let rem = Reminders::from_config(&p.config, p.lang).map_err(|e| UserError(error_text(&e, &loc)))?;
     let transport =
         Transport::from_config(&p.config, p.demo, p.data_dir.as_deref(), &|k| std::env::var(k).ok())
-            .map_err(|e| UserError(e.to_string()))?;
+            .map_err(|e| UserError(transport_error_text(&e, &loc)))?;
     let mut report = json!({"course": a.course, "template": a.template, "dry_run": a.dry_run, "forced": a.force,
                             "transport": transport.describe()});
     let mut plan = None;
@@ -227,33 +261,45 @@ pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts, out: &mut dyn Write) -> 
         let short = a.course.clone().unwrap_or_default();
         let template = a.template.clone().unwrap_or_default();
         if !(a.never_accessed || a.not_started || a.all || !a.learner.is_empty()) {
-            return Err(UserError(
-                "say who: --never-accessed, --not-started, --learner USERNAME… or --all".into(),
-            )
-            .into());
+            return Err(UserError(loc.t("chars.remind_say_who").into()).into());
         }
-        if !rem.templates.contains(&template) {
-            let names: Vec<String> = rem.templates.list().into_iter().map(|(i, _)| i.name).collect();
-            return Err(
-                UserError(format!("unknown template {template:?}; available: {}", names.join(", "))).into()
-            );
+        // This command gives no virtual class: the announcement cannot be sent from here.
+        let offered: Vec<String> = rem.templates.offered(false).into_iter().map(|(i, _)| i.name).collect();
+        if !offered.contains(&template) {
+            let key = if rem.templates.contains(&template) {
+                "chars.template_needs_class"
+            } else {
+                "chars.remind_unknown_template"
+            };
+            let args: [(&str, &dyn std::fmt::Display); 2] =
+                [("template", &format!("{template:?}")), ("available", &offered.join(", "))];
+            return Err(UserError::tf(&loc, key, &args).into());
         }
         let (course_id, _) = p.store.course_by_shortname(&p.scope, &short).await?.ok_or_else(|| {
-            UserError(format!("no course {short:?} among the courses {} tutors", p.scope.username))
+            let args: [(&str, &dyn std::fmt::Display); 2] =
+                [("course", &format!("{short:?}")), ("tutor", &p.scope.username)];
+            UserError::tf(&loc, "chars.remind_no_course", &args)
         })?;
-        let ids = select(p, a, course_id, &short).await?;
+        let ids = select(p, a, course_id, &short, &loc).await?;
         let req = PlanRequest { enrolment_ids: ids, force: a.force, kind: Kind::for_template(&template) };
-        let mut pl = rem.plan(&p.store, &p.scope, &req, now).await.map_err(user)?;
+        let include = if a.include_unfit { IncludeUnfit::All } else { IncludeUnfit::None };
+        let mut pl = rem
+            .plan_for_template(&p.store, &p.scope, &req, &template, &include, now)
+            .await
+            .map_err(|e| user(e, &loc))?;
         let attachments: Vec<Attachment> = a
             .attach
             .iter()
             .map(|f| Attachment::from_path(f))
             .collect::<Result<_, _>>()
-            .map_err(|e| UserError(e.to_string()))?;
-        check_attachments(&attachments).map_err(|e| UserError(e.to_string()))?;
+            .map_err(|e| UserError(attachment_error_text(&e, &loc)))?;
+        check_attachments(&attachments).map_err(|e| UserError(attachment_error_text(&e, &loc)))?;
         let compose = Compose { template, attachments, ..Compose::default() };
         let preview = match pl.send.first() {
-            Some(r) => Some(rem.preview(&p.scope, r, &compose, now).map_err(|e| UserError(e.to_string()))?),
+            Some(r) => Some(
+                rem.preview(&p.scope, r, &compose, now)
+                    .map_err(|e| UserError(template_error_text(&e, &loc)))?,
+            ),
             None => None,
         };
         report["preview"] = json!(preview);
@@ -270,10 +316,10 @@ pub async fn run(p: &Prepared, a: &RemindArgs, now: Ts, out: &mut dyn Write) -> 
             return Ok(EXIT_OK);
         }
         if cancel.is_cancelled() {
-            return Err(Interrupted("stopped before anything was queued".into()).into());
+            return Err(Interrupted(loc.t("chars.remind_stopped_early").into()).into());
         }
         if !pl.send.is_empty() {
-            let q = rem.enqueue(&p.store, &p.scope, &pl, &compose, now).await.map_err(user)?;
+            let q = rem.enqueue(&p.store, &p.scope, &pl, &compose, now).await.map_err(|e| user(e, &loc))?;
             tracing::info!(queued = q.queued, batch = %q.batch_id, "reminders queued");
             report["batch_id"] = json!(q.batch_id);
             report["queued"] = json!(q.queued);

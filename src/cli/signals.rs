@@ -58,5 +58,5 @@ pub fn one_line(e: &color_eyre::Report) -> String {
             parts.push(s);
         }
     }
-    if parts.is_empty() { "unknown error".into() } else { parts.join(": ") }
+    if parts.is_empty() { "?".into() } else { parts.join(": ") }
 }

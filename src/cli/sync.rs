@@ -113,7 +113,12 @@ fn write_changes(out: &mut dyn Write, loc: &Locale, ch: &CourseChanges) -> std::
 }
 
 fn write_text(out: &mut dyn Write, loc: &Locale, r: &Report) -> std::io::Result<()> {
-    let release = r.site.release.as_deref().map(|v| format!(", Moodle {}", clean(v))).unwrap_or_default();
+    let release = r
+        .site
+        .release
+        .as_deref()
+        .map(|v| loc.tf("sync.release", &[("version", &clean(v))]))
+        .unwrap_or_default();
     writeln!(
         out,
         "{}",

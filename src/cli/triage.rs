@@ -8,8 +8,9 @@ use serde::Serialize;
 use super::start::{Prepared, UserError};
 use crate::locale::Locale;
 use crate::model::Ts;
+use crate::model::names::table_name;
 use crate::model::time::to_datetime;
-use crate::model::triage::{Group, NextStep, Rules, days_open, next_step};
+use crate::model::triage::{Group, Rules, Step, days_open, step};
 use crate::store::triage::TriageRow;
 use crate::text;
 
@@ -40,7 +41,7 @@ pub struct JsonEntry {
     pub reminders_sent: i64,
     /// RFC 3339, UTC.
     pub last_reminder_at: Option<String>,
-    pub next_step: NextStep,
+    pub next_step: Step,
     pub last_note: Option<String>,
 }
 
@@ -49,13 +50,13 @@ fn rfc3339(t: Option<Ts>) -> Option<String> {
 }
 
 /// The queue sorted by urgency (next step, then the longest waiting), then name.
-pub fn queue(rows: Vec<TriageRow>, now: Ts, rules: &Rules) -> Vec<(TriageRow, NextStep, i64)> {
-    let mut q: Vec<(TriageRow, NextStep, i64)> = rows
+pub fn queue(rows: Vec<TriageRow>, now: Ts, rules: &Rules) -> Vec<(TriageRow, Step, i64)> {
+    let mut q: Vec<(TriageRow, Step, i64)> = rows
         .into_iter()
         .map(|r| {
-            let step = next_step(&r.follow_up(), now, rules);
+            let next = step(&r.follow_up(), now, rules);
             let days = days_open(r.opened_at, now);
-            (r, step, days)
+            (r, next, days)
         })
         .collect();
     q.sort_by(|a, b| {
@@ -65,6 +66,16 @@ pub fn queue(rows: Vec<TriageRow>, now: Ts, rules: &Rules) -> Vec<(TriageRow, Ne
             .then(a.0.enrolment_id.cmp(&b.0.enrolment_id))
     });
     q
+}
+
+/// The reminders of a learner: how many left, and what happens to one still pending (one
+/// whose sending is uncertain reads "incertaine", not "envoi…").
+fn reminders_cell(f: &crate::model::triage::FollowUp, loc: &Locale) -> String {
+    let n = loc.num(f.reminders_sent);
+    match f.reminder_state().label_key() {
+        Some(key) => format!("{n} · {}", loc.t(key)),
+        None => n,
+    }
 }
 
 pub async fn run(
@@ -80,15 +91,17 @@ pub async fn run(
         Some(short) => match p.store.course_by_shortname(&p.scope, short).await? {
             Some((id, _)) => Some(id),
             None => {
-                return Err(UserError(format!(
-                    "no course with short name {short:?} among the courses you tutor"
-                ))
+                return Err(UserError::tf(
+                    &loc,
+                    "chars.triage_no_course",
+                    &[("course", &format!("{short:?}"))],
+                )
                 .into());
             }
         },
     };
     let rows = p.store.triage(&p.scope, course_id, now).await?;
-    let q = queue(rows, now, &p.config.triage.rules());
+    let q = queue(rows, now, &p.config.triage_rules());
     if json {
         let entries: Vec<JsonEntry> = q
             .into_iter()
@@ -139,7 +152,7 @@ pub async fn run(
     let lines: Vec<[String; 7]> = q
         .iter()
         .map(|(r, step, days)| {
-            let name = format!("{} {}", text::clean(&r.lastname).to_uppercase(), text::clean(&r.firstname));
+            let name = text::clean(&table_name(&r.firstname, &r.lastname));
             let contact = [r.email.as_deref(), r.phone.as_deref()]
                 .into_iter()
                 .flatten()
@@ -149,11 +162,11 @@ pub async fn run(
                 .join(" ");
             [
                 loc.t(step.label_key()).to_string(),
-                name.trim().to_string(),
+                name,
                 text::clean(&r.shortname),
                 loc.t(r.group().short_key()).to_string(),
                 days.to_string(),
-                r.reminders_sent.to_string(),
+                reminders_cell(&r.follow_up(), &loc),
                 contact,
             ]
         })

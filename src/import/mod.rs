@@ -97,14 +97,14 @@ impl Settings {
             return Err(format!("[import] fictitious_email: unknown placeholder {bad}; use {{username}}"));
         }
         let sample = s.fictitious_for("dam023.l.ollivet");
-        if !s.fictitious_email.contains("{username}") || !crate::model::email::is_valid(&sample) {
+        if !s.fictitious_email.contains("{username}") || !crate::model::contact::is_valid(&sample) {
             return Err(format!(
                 "[import] fictitious_email {:?} does not make an address (as {sample:?}); \
                  use a template such as \"{{username}}.fictif@example.org\"",
                 s.fictitious_email
             ));
         }
-        if !crate::model::email::is_fictitious(&s.fictitious_patterns, &sample) {
+        if !crate::model::contact::is_fictitious(&s.fictitious_patterns, &sample) {
             return Err(format!(
                 "[import] fictitious_email makes addresses such as {sample:?}, which [reminders] \
                  fictitious_patterns does not recognise: reminders would be sent to them"
@@ -120,7 +120,7 @@ impl Settings {
 
     /// Whether `email` is a placeholder (the reminders' rule).
     pub fn is_fictitious(&self, email: &str) -> bool {
-        crate::model::email::is_fictitious(&self.fictitious_patterns, email)
+        crate::model::contact::is_fictitious(&self.fictitious_patterns, email)
     }
 }
 

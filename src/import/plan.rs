@@ -376,7 +376,7 @@ impl<'a> Ctx<'a> {
         if let Some(e) = &email {
             if !e.contains('@') {
                 reasons.push(Reason::EmailNoAt(e.clone()));
-            } else if !crate::model::email::is_valid(e) {
+            } else if !crate::model::contact::is_valid(e) {
                 reasons.push(Reason::EmailInvalid(e.clone()));
             }
         }

@@ -1,8 +1,11 @@
 //! Plain domain types and rules: statuses, progress, durations, time.
 
+pub mod audience;
+pub mod contact;
+pub mod delivery;
 pub mod duration;
-pub mod email;
 pub mod lang;
+pub mod names;
 pub mod progress;
 pub mod report;
 pub mod stats;

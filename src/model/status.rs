@@ -63,12 +63,14 @@ pub enum EnrolmentStatus {
 }
 
 impl EnrolmentStatus {
-    /// Completed when every lesson is done; in progress once the learner opened the course
-    /// or touched a lesson (an LMS shows "En cours" at 0 % for a learner who only looked).
-    pub fn derive(lessons_done: i64, lessons_started: i64, lessons_total: i64, accessed: bool) -> Self {
+    /// Completed when every lesson is done; in progress once a lesson is started; not
+    /// started before, whether or not the learner opened the course (one who only looked
+    /// has not started: *Non commencé* and *Jamais* differ by them). `accessed` is kept for
+    /// callers; it does not change the status.
+    pub fn derive(lessons_done: i64, lessons_started: i64, lessons_total: i64, _accessed: bool) -> Self {
         if lessons_total > 0 && lessons_done >= lessons_total {
             Self::Completed
-        } else if lessons_started > 0 || lessons_done > 0 || accessed {
+        } else if lessons_started > 0 || lessons_done > 0 {
             Self::InProgress
         } else {
             Self::NotStarted
@@ -201,13 +203,13 @@ mod tests {
     fn enrolment_status_rules() {
         use EnrolmentStatus::*;
         assert_eq!(EnrolmentStatus::derive(0, 0, 6, false), NotStarted);
-        // Opened the course without touching a lesson: in progress at 0 %.
-        assert_eq!(EnrolmentStatus::derive(0, 0, 6, true), InProgress);
+        // Opened the course without touching a lesson: not started yet (issue 19).
+        assert_eq!(EnrolmentStatus::derive(0, 0, 6, true), NotStarted);
         assert_eq!(EnrolmentStatus::derive(0, 1, 6, false), InProgress);
         assert_eq!(EnrolmentStatus::derive(5, 6, 6, true), InProgress);
         assert_eq!(EnrolmentStatus::derive(6, 6, 6, true), Completed);
         // A course without lessons can never be completed by progress.
-        assert_eq!(EnrolmentStatus::derive(0, 0, 0, true), InProgress);
+        assert_eq!(EnrolmentStatus::derive(0, 0, 0, true), NotStarted);
         assert_eq!(EnrolmentStatus::derive(0, 0, 0, false), NotStarted);
         // Inconsistent data (more done than exist) still reads as completed, not a panic.
         assert_eq!(EnrolmentStatus::derive(9, 9, 6, true), Completed);

@@ -13,10 +13,12 @@ use super::templates::{Compiled, Rendered, TemplateError, TemplateProblem};
 use super::{Kind, RemindError, Reminders};
 use crate::locale::Locale;
 use crate::model::Ts;
+use crate::model::names::prose_name;
 use crate::model::time::{DisplayTz, days_between};
 use crate::store::Store;
 use crate::store::people::{Person, Scope};
 use crate::store::reminders::{NewReminder, StoredAttachment};
+use crate::text::plain;
 
 /// Total size allowed for the attachments of one sending (2 MiB, as the organisation's
 /// mail server accepts).
@@ -136,15 +138,16 @@ impl Reminders {
         } else {
             self.settings.platform_name.clone()
         };
-        let tutor_name = format!("{} {}", tutor.firstname.trim(), tutor.lastname.trim()).trim().to_string();
+        let tutor_name = prose_name(&tutor.firstname, &tutor.lastname);
+        // Names were cleaned for the screen; a message carries them without cell breaks.
         let mut ctx = context! {
             learner => context! {
-                firstname => r.firstname.as_str(), lastname => r.lastname.as_str(), name => r.name.as_str(),
-                username => r.username.as_str(), email => r.email.clone().unwrap_or_default(),
+                firstname => plain(&r.firstname), lastname => plain(&r.lastname), name => plain(&r.name),
+                username => plain(&r.username), email => r.email.clone().unwrap_or_default(),
                 progress => r.progress,
             },
             course => context! {
-                name => r.course_name.as_str(), shortname => r.course_shortname.as_str(),
+                name => plain(&r.course_name), shortname => plain(&r.course_shortname),
                 start => self.date(r.course_start), end => self.date(r.course_end),
                 days_since_start => r.course_start.map(|s| days_between(s, now)).unwrap_or(0),
             },
@@ -290,8 +293,9 @@ impl Reminders {
 fn copy_body(loc: &Locale, tz: DisplayTz, plan: &Plan, first_body: &str) -> String {
     let several_courses = plan.send.iter().any(|r| r.course_id != plan.send[0].course_id);
     let line = |r: &Recipient| {
-        let course = if several_courses { format!(" [{}]", r.course_shortname) } else { String::new() };
-        format!("- {} <{}>{course}\n", r.name, r.email.as_deref().unwrap_or(""))
+        let course =
+            if several_courses { format!(" [{}]", plain(&r.course_shortname)) } else { String::new() };
+        format!("- {} <{}>{course}\n", plain(&r.name), r.email.as_deref().unwrap_or(""))
     };
     let mut out = loc.tn("reminders.copy_intro", plan.send.len() as i64);
     out.push_str("\n\n");
@@ -301,11 +305,11 @@ fn copy_body(loc: &Locale, tz: DisplayTz, plan: &Plan, first_body: &str) -> Stri
         out.push_str(&loc.tn("reminders.copy_skipped", plan.skipped.len() as i64));
         out.push('\n');
         for (r, why) in &plan.skipped {
-            out.push_str(&format!("- {} ({})\n", r.name, why.describe(loc, tz)));
+            out.push_str(&format!("- {} ({})\n", plain(&r.name), why.describe(loc, tz)));
         }
     }
     out.push('\n');
-    out.push_str(&loc.tf("reminders.copy_message", &[("name", &plan.send[0].name)]));
+    out.push_str(&loc.tf("reminders.copy_message", &[("name", &plain(&plan.send[0].name))]));
     out.push_str("\n\n");
     out.push_str(first_body);
     out

@@ -22,6 +22,7 @@ use super::message::{self, Identity};
 use super::transport::Transport;
 use super::{CancelToken, RemindError};
 use crate::model::Ts;
+use crate::model::delivery::Failure;
 use crate::store::Store;
 use crate::store::people::Scope;
 use crate::store::reminders::StoredAttachment;
@@ -72,8 +73,11 @@ pub struct Summary {
     /// Stopped by its [`CancelToken`].
     pub cancelled: bool,
     /// Stopped because the server could not be reached for
-    /// [`DispatchOptions::max_unreachable`] messages in a row: the last error.
+    /// [`DispatchOptions::max_unreachable`] messages in a row: the last error (English).
     pub server_down: Option<String>,
+    /// The same error as a code, to show in the reader's language.
+    #[serde(skip)]
+    pub server_down_failure: Option<Failure>,
     pub elapsed_ms: u64,
 }
 
@@ -191,12 +195,12 @@ pub async fn dispatch<F: FnMut(&Progress) + Send>(
                 out.batch_id.as_ref().and_then(|b| attachments.get(b)).map(Vec::as_slice).unwrap_or(&[]);
             let result = match message::build(&out, identity, files) {
                 Ok(m) => transport.send_or_stop(&m, &out.message_id, out.created_at, cancel).await,
-                Err(e) => Err(super::SendError::Permanent(format!("cannot build the message: {e}"))),
+                Err(e) => Err(super::SendError::Permanent(Failure::CannotBuild { detail: e.to_string() })),
             };
             let mut down = None;
             unreachable_in_a_row = match &result {
-                Err(super::SendError::Unreachable(e)) => {
-                    down = Some(e.clone());
+                Err(super::SendError::Unreachable(f)) => {
+                    down = Some(f.clone());
                     unreachable_in_a_row + 1
                 }
                 Err(super::SendError::Interrupted) => unreachable_in_a_row,
@@ -215,9 +219,9 @@ pub async fn dispatch<F: FnMut(&Progress) + Send>(
                     summary.sent += 1;
                     p.sent += 1;
                 }
-                Err(super::SendError::Uncertain(e)) => {
-                    tracing::warn!(id = out.id, error = %e, "reminder may or may not have left");
-                    store.mark_reminder_uncertain(out.id, owner, &e, now()).await?;
+                Err(super::SendError::Uncertain(f)) => {
+                    tracing::warn!(id = out.id, error = %f, "reminder may or may not have left");
+                    store.mark_reminder_uncertain(out.id, owner, &f.to_db(), now()).await?;
                     summary.uncertain += 1;
                     p.failed += 1;
                 }
@@ -225,7 +229,8 @@ pub async fn dispatch<F: FnMut(&Progress) + Send>(
                     let last = e.is_permanent() || out.tries >= opts.max_tries;
                     let next = (!last).then(|| now() + backoff(opts, out.tries));
                     tracing::warn!(id = out.id, tries = out.tries, error = %e, "reminder not sent");
-                    store.mark_reminder_failed(out.id, owner, &e.to_string(), next, now()).await?;
+                    let stored = e.failure().map(Failure::to_db).unwrap_or_else(|| e.to_string());
+                    store.mark_reminder_failed(out.id, owner, &stored, next, now()).await?;
                     if last {
                         summary.failed += 1;
                     } else {
@@ -241,7 +246,8 @@ pub async fn dispatch<F: FnMut(&Progress) + Send>(
                 && i + 1 < due.len()
             {
                 tracing::warn!(failures = unreachable_in_a_row, error = %last, "server unreachable: dispatch stopped");
-                summary.server_down = Some(last);
+                summary.server_down = Some(last.to_string());
+                summary.server_down_failure = Some(last);
                 summary.remaining = due.len() - i - 1;
                 break 'passes;
             }

@@ -15,6 +15,7 @@
 //! the tutor can resend it ([`retry`]) or confirm it ([`confirm_sent`]).
 
 pub mod compose;
+pub mod describe;
 pub mod dispatcher;
 pub mod log;
 pub mod message;
@@ -38,7 +39,7 @@ pub use compose::{Attachment, AttachmentError, Compose, Enqueued, MAX_ATTACHMENT
 pub use dispatcher::{DispatchOptions, Progress, Summary, dispatch};
 pub use log::LogAct;
 pub use message::Identity;
-pub use plan::{Plan, PlanRequest, Recipient, SkipReason};
+pub use plan::{IncludeUnfit, Plan, PlanRequest, Recipient, SkipReason};
 pub use templates::{Rendered, TemplateError, TemplateInfo, Templates};
 pub use transport::{SendError, Transport, TransportError};
 
@@ -193,9 +194,10 @@ impl Reminders {
         let lang = match Lang::from_setting(&r.language) {
             Ok(l) => l.unwrap_or(ui_lang),
             Err(bad) => {
-                return Err(RemindError::Config(format!(
-                    "unknown language {bad:?} in [reminders] language: use auto, fr or en"
-                )));
+                let loc = Locale::new(ui_lang);
+                return Err(RemindError::Config(
+                    loc.tf("chars.unknown_template_language", &[("value", &format!("{bad:?}"))]),
+                ));
             }
         };
         let tz = DisplayTz::parse(&cfg.display.timezone).unwrap_or(DisplayTz::Local);
@@ -282,8 +284,8 @@ pub async fn reminder_log(
     store.reminder_log(scope, status.map(Status::as_db), limit).await
 }
 
-/// The fictitious-address rule lives in the model, shared with the import.
-pub use crate::model::email::glob_match;
+/// Matches `*`-globs, case-insensitively (fictitious e-mail patterns).
+pub use crate::model::contact::glob_match;
 
 #[cfg(test)]
 mod tests {

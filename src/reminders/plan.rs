@@ -6,6 +6,9 @@ use serde::Serialize;
 
 use super::{Kind, RemindError, Reminders};
 use crate::locale::Locale;
+use crate::model::audience::{LearnerState, fits};
+use crate::model::contact::{EmailProblem, email_problem};
+use crate::model::names::table_name;
 use crate::model::time::DisplayTz;
 use crate::model::{Ts, progress};
 use crate::store::people::Scope;
@@ -45,6 +48,19 @@ pub struct Recipient {
     /// Last reminder of the same kind within the minimum interval; the learner is sent
     /// one anyway only when the plan is forced.
     pub recently_reminded: Option<Ts>,
+    /// Where they stand in the course, which decides what a message may say to them.
+    pub state: LearnerState,
+    /// Their last access to the course.
+    pub last_access: Option<Ts>,
+}
+
+impl Recipient {
+    /// Why a message written for `states` (empty: anyone) does not fit this learner, if it
+    /// does not: the reason a dialog shows beside them ("connected on 05/03 10:12").
+    pub fn misfit(&self, states: &[LearnerState]) -> Option<SkipReason> {
+        (!fits(states, self.state))
+            .then_some(SkipReason::DoesNotFit { state: self.state, last_access: self.last_access })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -63,6 +79,13 @@ pub enum SkipReason {
     /// A stored value of the learner could not be read (a name that is not valid UTF-8):
     /// the message would carry `�`; fix the data first.
     DamagedData,
+    /// The template is not written for where the learner stands (a "we have not seen you
+    /// yet" to one who connected a minute ago or finished the course); sent only if the
+    /// tutor includes them anyway.
+    DoesNotFit {
+        state: LearnerState,
+        last_access: Option<Ts>,
+    },
 }
 
 impl SkipReason {
@@ -75,6 +98,7 @@ impl SkipReason {
             SkipReason::Suspended => "reminders.skip_suspended",
             SkipReason::RecentlyReminded { .. } => "reminders.skip_recent",
             SkipReason::DamagedData => "edges.skip_damaged",
+            SkipReason::DoesNotFit { state, .. } => state.misfit_key(),
         }
     }
 
@@ -83,6 +107,9 @@ impl SkipReason {
         match self {
             SkipReason::RecentlyReminded { last_at } => {
                 loc.tf(self.locale_key(), &[("date", &loc.datetime(Some(last_at), tz))])
+            }
+            SkipReason::DoesNotFit { last_access, .. } => {
+                loc.tf(self.locale_key(), &[("date", &loc.datetime(last_access, tz))])
             }
             _ => loc.t(self.locale_key()).to_string(),
         }
@@ -97,6 +124,29 @@ impl SkipReason {
             SkipReason::Suspended => "suspended",
             SkipReason::RecentlyReminded { .. } => "recently_reminded",
             SkipReason::DamagedData => "damaged_data",
+            SkipReason::DoesNotFit { .. } => "does_not_fit",
+        }
+    }
+}
+
+/// Learners the template does not fit whom the tutor includes anyway.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum IncludeUnfit {
+    /// Nobody: they are skipped, with the reason.
+    #[default]
+    None,
+    /// These enrolments.
+    These(Vec<i64>),
+    /// Everyone (`tutorat remind --include-unfit`).
+    All,
+}
+
+impl IncludeUnfit {
+    fn includes(&self, enrolment_id: i64) -> bool {
+        match self {
+            IncludeUnfit::None => false,
+            IncludeUnfit::These(ids) => ids.contains(&enrolment_id),
+            IncludeUnfit::All => true,
         }
     }
 }
@@ -110,6 +160,8 @@ pub struct Plan {
     /// Where the copy listing the recipients goes (the tutor's address), when enabled and
     /// the tutor has a usable address.
     pub copy_to: Option<String>,
+    /// The learner states the template is written for (empty: anyone, or not checked).
+    pub for_states: Vec<LearnerState>,
 }
 
 impl Plan {
@@ -117,21 +169,41 @@ impl Plan {
     pub fn forced_count(&self) -> usize {
         self.send.iter().filter(|r| r.recently_reminded.is_some()).count()
     }
+
+    /// Recipients the template does not fit, included anyway: each with the warning to
+    /// show beside them.
+    pub fn warnings(&self) -> Vec<(&Recipient, SkipReason)> {
+        self.send.iter().filter_map(|r| r.misfit(&self.for_states).map(|w| (r, w))).collect()
+    }
+
+    /// Leaves out the learners template `states` do not fit (skipped, with the reason),
+    /// except those `include` names. Reasons found before (no e-mail, suspended…) stay.
+    pub fn fit(&mut self, states: &[LearnerState], include: &IncludeUnfit) {
+        self.for_states = states.to_vec();
+        let (keep, out): (Vec<Recipient>, Vec<Recipient>) = std::mem::take(&mut self.send)
+            .into_iter()
+            .partition(|r| r.misfit(states).is_none() || include.includes(r.enrolment_id));
+        self.send = keep;
+        for r in out {
+            let why = r.misfit(states).expect("partitioned on misfit");
+            self.skipped.push((r, why));
+        }
+    }
 }
 
 impl Reminders {
     pub fn is_fictitious(&self, email: &str) -> bool {
-        crate::model::email::is_fictitious(&self.settings.fictitious_patterns, email)
+        crate::model::contact::is_fictitious(&self.settings.fictitious_patterns, email)
     }
 
-    /// Why an address cannot receive mail, if it cannot.
+    /// Why an address cannot receive mail, if it cannot: the rule the triage uses too
+    /// ([`email_problem`]).
     pub fn address_problem(&self, email: Option<&str>) -> Option<SkipReason> {
-        let e = email.map(str::trim).filter(|e| !e.is_empty());
-        match e {
-            None => Some(SkipReason::NoEmail),
-            Some(e) if !crate::model::email::is_valid(e) => Some(SkipReason::InvalidEmail),
-            Some(e) if self.is_fictitious(e) => Some(SkipReason::Fictitious),
-            Some(_) => None,
+        match email_problem(email, &self.settings.fictitious_patterns) {
+            Some(EmailProblem::Missing) => Some(SkipReason::NoEmail),
+            Some(EmailProblem::Invalid) => Some(SkipReason::InvalidEmail),
+            Some(EmailProblem::Fictitious) => Some(SkipReason::Fictitious),
+            None => None,
         }
     }
 
@@ -168,8 +240,14 @@ impl Reminders {
                 store.last_reminded(c, req.kind.as_db()).await?.into_iter().filter(|(_, t)| *t > since),
             );
         }
-        let mut plan =
-            Plan { kind: req.kind, force: req.force, send: Vec::new(), skipped: Vec::new(), copy_to: None };
+        let mut plan = Plan {
+            kind: req.kind,
+            force: req.force,
+            send: Vec::new(),
+            skipped: Vec::new(),
+            copy_to: None,
+            for_states: Vec::new(),
+        };
         for id in ids {
             let Some(row) = by_id.remove(&id) else { continue };
             let skip = if row.suspended || !row.active {
@@ -193,12 +271,33 @@ impl Reminders {
         }
         Ok(plan)
     }
+
+    /// [`Reminders::plan`] for template `template`: the learners it is not written for
+    /// (its `For:` header) are skipped with the reason, unless `include` names them. An
+    /// unknown template leaves the plan as it is (the render reports it).
+    pub async fn plan_for_template(
+        &self,
+        store: &Store,
+        scope: &Scope,
+        req: &PlanRequest,
+        template: &str,
+        include: &IncludeUnfit,
+        now: Ts,
+    ) -> Result<Plan, RemindError> {
+        let mut plan = self.plan(store, scope, req, now).await?;
+        if let Some(info) = self.templates.info(template) {
+            plan.fit(&info.for_states, include);
+        }
+        Ok(plan)
+    }
 }
+
+pub use crate::model::contact::sendable;
 
 fn recipient(row: RecipientRow, recently_reminded: Option<Ts>) -> Recipient {
     let firstname = clean(row.firstname.trim());
     let lastname = clean(row.lastname.trim());
-    let name = format!("{} {firstname}", lastname.to_uppercase()).trim().to_string();
+    let name = table_name(&firstname, &lastname);
     Recipient {
         enrolment_id: row.enrolment_id,
         person_id: row.person_id,
@@ -214,5 +313,7 @@ fn recipient(row: RecipientRow, recently_reminded: Option<Ts>) -> Recipient {
         course_end: row.course_end,
         progress: progress::percent_clamped(row.lessons_done, row.lessons_total),
         recently_reminded,
+        state: LearnerState::of(row.last_access, row.lessons_started, row.lessons_done, row.lessons_total),
+        last_access: row.last_access,
     }
 }

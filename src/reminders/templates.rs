@@ -2,8 +2,9 @@
 //! an optional folder of the user's own (`<dir>/<lang>/<name>.txt`) that adds or overrides.
 //!
 //! A file starts with header lines up to the first blank line: `Subject: …` first
-//! (itself a template), then optionally `Title: …` (the name shown in the dialog). The rest
-//! is the body. Rendering uses minijinja in strict mode: an unknown variable is an error
+//! (itself a template), then optionally `Title: …` (the name shown in the dialog) and
+//! `For: …` (the learner states it is written for: `never_connected`, `not_started`,
+//! `in_progress`, `completed`; absent: anyone). The rest is the body. Rendering uses minijinja in strict mode: an unknown variable is an error
 //! naming it, never an empty string in a learner's mailbox.
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
 use serde::Serialize;
 
 use crate::locale::Lang;
+use crate::model::audience::{LearnerState, parse_states};
 
 const BUILTIN: &[(&str, &str, &str)] = &[
     ("fr", "never_accessed", include_str!("../../assets/templates/fr/never_accessed.txt")),
@@ -82,6 +84,10 @@ pub struct TemplateInfo {
     pub name: String,
     /// Human title (`Title:` header), else the name.
     pub title: String,
+    /// The learner states it is written for (`For:` header); empty: anyone.
+    pub for_states: Vec<LearnerState>,
+    /// It uses `virtual_class.*`: only offered when a virtual class is given.
+    pub needs_class: bool,
     /// Where it comes from: `built-in` or the user file's path.
     pub origin: String,
 }
@@ -109,6 +115,7 @@ fn parse(name: &str, origin: String, text: &str) -> Result<Source, TemplateError
     let first = lines.next().unwrap_or("");
     let subject = first.trim_end().strip_prefix("Subject:").ok_or(err(TemplateProblem::MissingSubject))?;
     let (mut title, mut used, mut line) = (None, first.len(), 1);
+    let mut for_states = Vec::new();
     for l in lines {
         used += l.len();
         line += 1;
@@ -119,19 +126,51 @@ fn parse(name: &str, origin: String, text: &str) -> Result<Source, TemplateError
         if let Some(v) = t.strip_prefix("Title:") {
             title = Some(v.trim().to_string());
         }
+        if let Some(v) = t.strip_prefix("For:") {
+            for_states = parse_states(v).map_err(|w| TemplateError {
+                template: name.to_string(),
+                part: "subject",
+                line: Some(line),
+                problem: TemplateProblem::Syntax(format!(
+                    "For: unknown learner state {w:?} (never_connected, not_started, in_progress, completed)"
+                )),
+            })?;
+        }
     }
     let body = text.get(used..).unwrap_or("").to_string();
+    let subject = subject.trim().to_string();
+    let needs_class = uses_virtual_class(&subject, &body);
     Ok(Source {
-        info: TemplateInfo { name: name.into(), title: title.unwrap_or_else(|| name.into()), origin },
-        subject: subject.trim().to_string(),
+        info: TemplateInfo {
+            name: name.into(),
+            title: title.unwrap_or_else(|| name.into()),
+            origin,
+            for_states,
+            needs_class,
+        },
+        subject,
         body,
         body_line: line + 1,
+    })
+}
+
+/// Whether the subject or the body uses `virtual_class.*` (a syntax error leaves it to
+/// the render to report).
+fn uses_virtual_class(subject: &str, body: &str) -> bool {
+    let env = environment();
+    [subject, body].iter().any(|src| {
+        env.template_from_str(src)
+            .map(|t| t.undeclared_variables(false).contains("virtual_class"))
+            .unwrap_or_else(|_| src.contains("virtual_class"))
     })
 }
 
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // minijinja names the undefined variable only with its debug info, which is off by
+    // default in release builds ("undefined value" and nothing else, issue 19).
+    env.set_debug(true);
     // Plain text: never HTML-escape a name like "Dupont & Fils".
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     if let Ok(s) = minijinja::syntax::SyntaxConfig::builder()
@@ -171,6 +210,33 @@ fn template_error(
     }
 }
 
+/// The first variable `t` uses that `vars` lacks (`learner.nmae`, or `virtual_class` when
+/// the whole object is missing): what an undefined error is about when minijinja did not
+/// say.
+fn undefined_in(t: &minijinja::Template, vars: &Value) -> Option<String> {
+    let mut names: Vec<String> = t.undeclared_variables(true).into_iter().collect();
+    names.sort();
+    names.into_iter().find_map(|dotted| {
+        let (mut v, mut path) = (vars.clone(), String::new());
+        for part in dotted.split('.') {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(part);
+            v = v.get_attr(part).ok()?;
+            if v.is_undefined() {
+                return Some(path);
+            }
+        }
+        None
+    })
+}
+
+/// The line (from 1) of `source` where `name` first appears.
+fn line_of(source: &str, name: &str) -> Option<usize> {
+    source.lines().position(|l| l.contains(name)).map(|i| i + 1)
+}
+
 /// A template compiled once, rendered for many recipients (a thousand renders of one
 /// compiled template instead of a thousand parses).
 pub struct Compiled {
@@ -184,7 +250,17 @@ impl Compiled {
     pub fn render(&self, vars: &Value) -> Result<Rendered, TemplateError> {
         let part = |p: &'static str, first: usize, tname: &str| -> Result<String, TemplateError> {
             let t = self.env.get_template(p).map_err(|e| template_error(tname, p, first, &e))?;
-            t.render(vars).map_err(|e| template_error(tname, p, first, &e))
+            t.render(vars).map_err(|e| {
+                let mut err = template_error(tname, p, first, &e);
+                if e.kind() == ErrorKind::UndefinedError
+                    && !matches!(err.problem, TemplateProblem::UnknownVariable(_))
+                    && let Some(name) = undefined_in(&t, vars)
+                {
+                    err.line = err.line.or_else(|| line_of(t.source(), &name).map(|l| l + first - 1));
+                    err.problem = TemplateProblem::UnknownVariable(name);
+                }
+                err
+            })
         };
         // A subject is one line: a template that yields several is cut at the first break.
         let subject = part("subject", 1, &self.name)?.lines().next().unwrap_or("").trim().to_string();
@@ -239,8 +315,13 @@ impl Templates {
             .map(|(name, s)| match s {
                 Ok(s) => (s.info.clone(), None),
                 Err(e) => {
-                    let info =
-                        TemplateInfo { name: name.clone(), title: name.clone(), origin: String::new() };
+                    let info = TemplateInfo {
+                        name: name.clone(),
+                        title: name.clone(),
+                        origin: String::new(),
+                        for_states: Vec::new(),
+                        needs_class: false,
+                    };
                     (info, Some(e.clone()))
                 }
             })
@@ -249,6 +330,17 @@ impl Templates {
 
     pub fn contains(&self, name: &str) -> bool {
         self.entries.contains_key(name)
+    }
+
+    /// The templates a sending can use: those announcing a virtual class only when one is
+    /// given (`has_class`), since without it they cannot render.
+    pub fn offered(&self, has_class: bool) -> Vec<(TemplateInfo, Option<TemplateError>)> {
+        self.list().into_iter().filter(|(i, _)| has_class || !i.needs_class).collect()
+    }
+
+    /// What is known of template `name` (None: no such template, or a broken file).
+    pub fn info(&self, name: &str) -> Option<TemplateInfo> {
+        self.entries.get(name).and_then(|r| r.as_ref().ok()).map(|s| s.info.clone())
     }
 
     fn get(&self, name: &str) -> Option<Result<&Source, TemplateError>> {
@@ -377,6 +469,24 @@ mod tests {
         let e = t.render("bad_var", &vars(), None).unwrap().unwrap_err();
         assert_eq!((e.line, e.problem), (Some(4), TemplateProblem::UnknownVariable("nope".into())));
         assert!(Templates::load(Lang::Fr, Some(&dir.path().join("missing"))).is_err());
+    }
+
+    #[test]
+    fn the_variable_is_named_even_without_debug_info() {
+        // Release builds used to render without minijinja's debug info: "undefined value".
+        assert!(environment().debug(), "debug info on in every build");
+        let t = Templates::load(Lang::Fr, None).unwrap();
+        for (body, name, line) in [
+            ("Bonjour\n\n{{ learner.nmae }}\n", "learner.nmae", 3),
+            ("{% if course.fin %}x{% endif %}", "course.fin", 1),
+            ("a\n{{ virtual_class.title }}", "virtual_class", 2),
+        ] {
+            let mut c = t.compile("never_accessed", Some(body)).unwrap().unwrap();
+            c.env.set_debug(false);
+            let e = c.render(&vars()).unwrap_err();
+            assert_eq!(e.problem, TemplateProblem::UnknownVariable(name.into()), "{body:?}");
+            assert_eq!(e.line, Some(line), "{body:?}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ use super::CancelToken;
 
 use crate::config::{Config, SmtpTls, TransportKind};
 use crate::model::Ts;
+use crate::model::delivery::{Failure, Stage};
 
 #[derive(Clone)]
 pub enum Transport {
@@ -72,20 +73,20 @@ pub enum TransportError {
 pub enum SendError {
     /// Refused for good (5xx, or a message the server can never take): not retried.
     #[error("{0}")]
-    Permanent(String),
+    Permanent(Failure),
     /// Certainly not delivered (4xx, connection lost before the end of the message):
     /// retried with backoff.
     #[error("{0}")]
-    Transient(String),
+    Transient(Failure),
     /// The server could not be reached or did not greet (connect, greeting, EHLO, STARTTLS
     /// within the timeout): not delivered, retried with backoff. Several in a row stop a
     /// dispatch ([`super::DispatchOptions::max_unreachable`]).
     #[error("{0}")]
-    Unreachable(String),
+    Unreachable(Failure),
     /// The whole message was transmitted but the server's answer never came: it may have
     /// been accepted. Never retried automatically; the tutor decides.
     #[error("{0}")]
-    Uncertain(String),
+    Uncertain(Failure),
     /// Stopped from outside ([`CancelToken`]) before the message was transmitted: nothing
     /// was delivered, the message goes back to the queue as it was.
     #[error("stopped before the message was transmitted")]
@@ -96,6 +97,17 @@ impl SendError {
     pub fn is_permanent(&self) -> bool {
         matches!(self, SendError::Permanent(_))
     }
+
+    /// What is stored with the message (`None`: interrupted before anything left).
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            SendError::Permanent(f)
+            | SendError::Transient(f)
+            | SendError::Unreachable(f)
+            | SendError::Uncertain(f) => Some(f),
+            SendError::Interrupted => None,
+        }
+    }
 }
 
 fn text(e: &SmtpError) -> String {
@@ -105,11 +117,11 @@ fn text(e: &SmtpError) -> String {
 /// An error before the message was fully transmitted: nothing was delivered.
 fn before_data(e: &SmtpError) -> SendError {
     if e.is_permanent() || e.is_client() {
-        SendError::Permanent(format!("refused by the server: {}", text(e)))
+        SendError::Permanent(Failure::Refused { reply: text(e) })
     } else if e.is_transient() {
-        SendError::Transient(format!("server asked to try later: {}", text(e)))
+        SendError::Transient(Failure::TryLater { reply: text(e) })
     } else {
-        SendError::Transient(format!("connection to the server lost: {}", text(e)))
+        SendError::Transient(Failure::ConnectionLost { detail: text(e) })
     }
 }
 
@@ -119,10 +131,7 @@ fn after_data(e: &SmtpError) -> SendError {
     if e.is_permanent() || e.is_transient() {
         before_data(e)
     } else {
-        SendError::Uncertain(format!(
-            "no answer after the message was transmitted ({}): it may have been delivered",
-            text(e)
-        ))
+        SendError::Uncertain(Failure::AfterMessage { detail: text(e) })
     }
 }
 
@@ -236,9 +245,11 @@ impl SmtpSession {
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
         let t = self.timeout;
         let secs = t.as_secs();
-        let down =
-            |m: String| SendError::Unreachable(format!("could not reach the server {}: {m}", self.label));
-        let silent = |what: &str| down(format!("no {what} within {secs} s"));
+        let down = |detail: String| {
+            SendError::Unreachable(Failure::Unreachable { server: self.label.clone(), detail })
+        };
+        let silent =
+            |step: Stage| SendError::Unreachable(Failure::Silent { server: self.label.clone(), step, secs });
         let hello = ClientId::default();
         let tls = || TlsParameters::new(self.host.clone()).map_err(|e| down(text(&e)));
         let mut conn = if self.tls == SmtpTls::Tls {
@@ -251,7 +262,7 @@ impl SmtpSession {
             );
             match tokio::time::timeout(t * 3, open).await {
                 Ok(r) => r.map_err(|e| down(text(&e)))?,
-                Err(_) => return Err(silent("greeting")),
+                Err(_) => return Err(silent(Stage::Greeting)),
             }
         } else {
             let tcp = match tokio::time::timeout(
@@ -261,7 +272,7 @@ impl SmtpSession {
             .await
             {
                 Ok(r) => r.map_err(|e| down(e.to_string()))?,
-                Err(_) => return Err(silent("connection")),
+                Err(_) => return Err(silent(Stage::Connection)),
             };
             tcp.set_nodelay(true).map_err(|e| down(e.to_string()))?;
             let stream = Box::new(Deadline::new(tcp, t));
@@ -270,19 +281,24 @@ impl SmtpSession {
                 .await
             {
                 Ok(r) => r.map_err(|e| down(text(&e)))?,
-                Err(_) => return Err(silent("greeting")),
+                Err(_) => return Err(silent(Stage::Greeting)),
             }
         };
         if self.tls == SmtpTls::Starttls {
             match tokio::time::timeout(t * 3, conn.starttls(tls()?, &hello)).await {
-                Ok(r) => r.map_err(|e| down(format!("STARTTLS failed: {}", text(&e))))?,
-                Err(_) => return Err(silent("STARTTLS")),
+                Ok(r) => r.map_err(|e| {
+                    SendError::Unreachable(Failure::StarttlsFailed {
+                        server: self.label.clone(),
+                        detail: text(&e),
+                    })
+                })?,
+                Err(_) => return Err(silent(Stage::Starttls)),
             }
         }
         if let Some(c) = &self.credentials {
             match tokio::time::timeout(t * 2, conn.auth(&[Mechanism::Plain, Mechanism::Login], c)).await {
                 Ok(r) => drop(r.map_err(|e| before_data(&e))?),
-                Err(_) => return Err(silent("answer to AUTH")),
+                Err(_) => return Err(silent(Stage::Auth)),
             }
         }
         Ok(conn)
@@ -318,9 +334,7 @@ impl SmtpSession {
         let result = tokio::select! {
             r = self.transaction(conn, message, &transmitted, &answered) => r,
             _ = cancel.cancelled() => Err(if transmitted.load(Ordering::SeqCst) {
-                SendError::Uncertain(
-                    "stopped after the message was transmitted, before the server answered: it may have been delivered".into(),
-                )
+                SendError::Uncertain(Failure::StoppedAfterMessage)
             } else {
                 SendError::Interrupted
             }),
@@ -364,7 +378,7 @@ impl SmtpSession {
                 replied(&e);
                 before_data(&e)
             }
-            None => SendError::Transient(format!("the server did not answer within {} s", t.as_secs())),
+            None => SendError::Transient(Failure::NoAnswer { secs: t.as_secs() }),
         };
         let env = message.envelope();
         let body = message.formatted();
@@ -372,7 +386,7 @@ impl SmtpSession {
         let non_ascii = env.from().into_iter().chain(env.to()).any(|a| !AsRef::<str>::as_ref(a).is_ascii());
         if non_ascii {
             if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
-                return Err(SendError::Permanent("non-ASCII address and the server lacks SMTPUTF8".into()));
+                return Err(SendError::Permanent(Failure::NoSmtpUtf8));
             }
             params.push(MailParameter::SmtpUtfEight);
         }
@@ -391,10 +405,7 @@ impl SmtpSession {
                 replied(&e);
                 Err(after_data(&e))
             }
-            Err(None) => Err(SendError::Uncertain(format!(
-                "no answer within {} s after the message was transmitted: it may have been delivered",
-                t.as_secs()
-            ))),
+            Err(None) => Err(SendError::Uncertain(Failure::NoAnswerAfterMessage { secs: t.as_secs() })),
         }
     }
 
@@ -509,7 +520,10 @@ impl Transport {
                 let name = outbox_file_name(message_id, created_at);
                 let tmp = dir.join(format!(".{name}.tmp"));
                 let fail = |e: std::io::Error| {
-                    SendError::Transient(format!("cannot write to the outbox {}: {e}", dir.display()))
+                    SendError::Transient(Failure::OutboxWrite {
+                        dir: dir.display().to_string(),
+                        detail: e.to_string(),
+                    })
                 };
                 tokio::fs::write(&tmp, message.formatted()).await.map_err(fail)?;
                 // The rename is atomic: a reader never sees half a message.

@@ -16,7 +16,7 @@ SELECT c.id, c.category_id, c.shortname, c.fullname, c.audience,
        CAST(COALESCE(lt.n, 0) AS BIGINT) AS lessons_total,
        CAST(COUNT(e.id) AS BIGINT) AS learners,
        CAST(COALESCE(SUM(CASE WHEN e.id IS NOT NULL AND e.lessons_started <= 0
-                                   AND e.lessons_done <= 0 AND e.last_access IS NULL
+                                   AND e.lessons_done <= 0
                               THEN 1 ELSE 0 END), 0) AS BIGINT) AS not_started,
        CAST(COALESCE(SUM(CASE WHEN e.id IS NOT NULL AND e.last_access IS NULL
                               THEN 1 ELSE 0 END), 0) AS BIGINT) AS never_accessed,

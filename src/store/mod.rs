@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod cohorts;
 pub mod courses;
 pub mod demo;
+pub mod describe;
 pub mod generate;
 pub mod history;
 pub mod import;

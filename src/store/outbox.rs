@@ -11,6 +11,7 @@ use super::people::Scope;
 use super::reminders::Outgoing;
 use super::{Result, Store, StoreError};
 use crate::model::Ts;
+use crate::model::delivery::Failure;
 use crate::{with_pool, with_write};
 
 /// The status of a reminder the dashboard may see: an admin all, a tutor those they sent
@@ -49,9 +50,6 @@ const SENDING: &str = "SELECT id, claimed_by, claimed_at, sender_id FROM reminde
 const MARK_UNCERTAIN: &str = "
 UPDATE reminders SET status = 'uncertain', error = $2, updated_at = $3, next_try_at = NULL
 WHERE id = $1 AND status = 'sending' AND COALESCE(claimed_by, '') = $4";
-
-pub const INTERRUPTED: &str =
-    "interrupted while sending: it may or may not have been delivered; confirm it or resend it";
 
 impl Store {
     /// Ids this sender should send now (queued, or failed and due again), oldest first.
@@ -159,7 +157,7 @@ impl Store {
             }
             let n = with_write!(self, |p| sqlx::query(MARK_UNCERTAIN)
                 .bind(id)
-                .bind(INTERRUPTED)
+                .bind(Failure::Interrupted.to_db())
                 .bind(now)
                 .bind(&owner)
                 .execute(p)

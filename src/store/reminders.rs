@@ -10,6 +10,7 @@ use super::bulk::Tx;
 use super::people::Scope;
 use super::{Result, Store};
 use crate::model::Ts;
+use crate::model::delivery::Failure;
 use crate::{row, with_pool, with_txc};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -28,6 +29,7 @@ pub struct RecipientRow {
     pub suspended: bool,
     pub active: bool,
     pub lessons_done: i64,
+    pub lessons_started: i64,
     pub lessons_total: i64,
     pub first_access: Option<Ts>,
     pub last_access: Option<Ts>,
@@ -50,6 +52,7 @@ crate::lenient_row!(RecipientRow, |c| Ok(RecipientRow {
     suspended: c.flag("suspended")?,
     active: c.flag("active")?,
     lessons_done: c.int("lessons_done")?,
+    lessons_started: c.int("lessons_started")?,
     lessons_total: c.int("lessons_total")?,
     first_access: c.opt_int("first_access")?,
     last_access: c.opt_int("last_access")?,
@@ -60,7 +63,7 @@ const RECIPIENTS_HEAD: &str = "
 SELECT e.id AS enrolment_id, p.id AS person_id, c.id AS course_id,
        c.shortname AS course_shortname, c.fullname AS course_fullname,
        COALESCE(e.start_at, c.start_at) AS course_start, COALESCE(e.end_at, c.end_at) AS course_end,
-       p.username, p.firstname, p.lastname, p.email, p.suspended, e.active, e.lessons_done,
+       p.username, p.firstname, p.lastname, p.email, p.suspended, e.active, e.lessons_done, e.lessons_started,
        (SELECT COUNT(*) FROM lessons l WHERE l.course_id = c.id) AS lessons_total,
        e.first_access, e.last_access
 FROM enrolments e JOIN people p ON p.id = e.person_id JOIN courses c ON c.id = e.course_id
@@ -127,38 +130,47 @@ pub struct ReminderLogRow {
     pub subject: String,
     pub status: String,
     pub tries: i64,
+    /// Why it failed or is uncertain, in English (the log's words; older rows as stored).
     pub error: Option<String>,
+    /// The same as a code with its parameters, to show in the reader's language
+    /// (`reminders::failure_text`).
+    #[serde(skip)]
+    pub failure: Option<Failure>,
     pub forced: bool,
     /// A stored value could not be read as such (see `store::lenient`).
     pub damaged: bool,
 }
 
-crate::lenient_row!(ReminderLogRow, |c| Ok(ReminderLogRow {
-    id: c.int("id")?,
-    created_at: c.int("created_at")?,
-    updated_at: c.int("updated_at")?,
-    sent_at: c.opt_int("sent_at")?,
-    next_try_at: c.opt_int("next_try_at")?,
-    batch_id: c.opt_text("batch_id")?,
-    sender_id: c.opt_int("sender_id")?,
-    sender_name: c.opt_text("sender_name")?,
-    enrolment_id: c.opt_int("enrolment_id")?,
-    learner_username: c.opt_text("learner_username")?,
-    learner_firstname: c.opt_text("learner_firstname")?,
-    learner_lastname: c.opt_text("learner_lastname")?,
-    recipient: c.text("recipient")?,
-    course_id: c.opt_int("course_id")?,
-    course_shortname: c.opt_text("course_shortname")?,
-    course_fullname: c.opt_text("course_fullname")?,
-    kind: c.text("kind")?,
-    template: c.text("template")?,
-    subject: c.text("subject")?,
-    status: c.text("status")?,
-    tries: c.int("tries")?,
-    error: c.opt_text("error")?,
-    forced: c.flag("forced")?,
-    damaged: c.damaged,
-}));
+crate::lenient_row!(ReminderLogRow, |c| {
+    let failure = c.opt_text("error")?.map(|e| Failure::from_db(&e));
+    Ok(ReminderLogRow {
+        id: c.int("id")?,
+        created_at: c.int("created_at")?,
+        updated_at: c.int("updated_at")?,
+        sent_at: c.opt_int("sent_at")?,
+        next_try_at: c.opt_int("next_try_at")?,
+        batch_id: c.opt_text("batch_id")?,
+        sender_id: c.opt_int("sender_id")?,
+        sender_name: c.opt_text("sender_name")?,
+        enrolment_id: c.opt_int("enrolment_id")?,
+        learner_username: c.opt_text("learner_username")?,
+        learner_firstname: c.opt_text("learner_firstname")?,
+        learner_lastname: c.opt_text("learner_lastname")?,
+        recipient: c.text("recipient")?,
+        course_id: c.opt_int("course_id")?,
+        course_shortname: c.opt_text("course_shortname")?,
+        course_fullname: c.opt_text("course_fullname")?,
+        kind: c.text("kind")?,
+        template: c.text("template")?,
+        subject: c.text("subject")?,
+        status: c.text("status")?,
+        tries: c.int("tries")?,
+        error: failure.as_ref().map(Failure::to_string),
+        failure,
+        forced: c.flag("forced")?,
+        damaged: c.damaged,
+    })
+});
 
 impl ReminderLogRow {
     /// `LASTNAME Firstname`, or the recipient address for the copy to the tutor.

@@ -6,6 +6,7 @@ use super::people::Scope;
 use super::progress::AuditLine;
 use super::{Result, Store, StoreError};
 use crate::model::Ts;
+use crate::model::delivery::Failure;
 use crate::with_pool;
 
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
@@ -81,7 +82,11 @@ pub struct ReminderLine {
     pub kind: String,
     pub template: String,
     pub status: String,
+    /// Why it failed or is uncertain, in English (older rows: as stored).
     pub error: Option<String>,
+    /// The same as a code, to show in the reader's language (`reminders::describe`).
+    #[sqlx(skip)]
+    pub failure: Option<Failure>,
 }
 
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
@@ -190,6 +195,11 @@ impl Store {
         let contacts: Vec<ReminderLine> =
             with_pool!(self, |p| sqlx::query_as(CONTACTS).bind(enrolment_id).fetch_all(p).await)?;
         reminders.extend(contacts);
+        for r in &mut reminders {
+            // Stored as a code: English words for `error`, the code for the reader's.
+            r.failure = r.error.as_deref().map(Failure::from_db);
+            r.error = r.failure.as_ref().map(Failure::to_string);
+        }
         reminders.sort_by_key(|r| std::cmp::Reverse(r.sent_at.unwrap_or(r.created_at)));
         let courses = with_pool!(self, |p| sqlx::query_as(COURSES)
             .bind(header.person_id)

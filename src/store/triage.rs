@@ -27,6 +27,7 @@ crate::lenient_row!(TriageRow, |c| Ok(TriageRow {
     reminders_sent: c.int("reminders_sent")?,
     last_reminder_at: c.opt_int("last_reminder_at")?,
     reminders_in_flight: c.int("reminders_in_flight")?,
+    reminders_uncertain: c.int("reminders_uncertain")?,
     last_contact_at: c.opt_int("last_contact_at")?,
     last_note: c.opt_text("last_note")?,
     damaged: c.damaged,
@@ -55,7 +56,8 @@ rem AS (
   SELECT r.enrolment_id,
          SUM(CASE WHEN r.status = 'sent' THEN 1 ELSE 0 END) AS sent,
          MAX(CASE WHEN r.status = 'sent' THEN COALESCE(r.sent_at, r.updated_at) END) AS last_sent,
-         SUM(CASE WHEN r.status IN ('queued', 'sending', 'uncertain') THEN 1 ELSE 0 END) AS in_flight
+         SUM(CASE WHEN r.status IN ('queued', 'sending') THEN 1 ELSE 0 END) AS in_flight,
+         SUM(CASE WHEN r.status = 'uncertain' THEN 1 ELSE 0 END) AS uncertain
   FROM reminders r
   WHERE r.kind <> 'copy' AND r.enrolment_id IN (SELECT enrolment_id FROM q)
   GROUP BY r.enrolment_id
@@ -70,6 +72,7 @@ SELECT q.*,
        COALESCE(rem.sent, 0) AS reminders_sent,
        rem.last_sent AS last_reminder_at,
        COALESCE(rem.in_flight, 0) AS reminders_in_flight,
+       COALESCE(rem.uncertain, 0) AS reminders_uncertain,
        notes.last_at AS last_contact_at,
        CASE WHEN notes.last_at IS NULL THEN NULL ELSE
          (SELECT n.note FROM contact_notes n WHERE n.enrolment_id = q.enrolment_id

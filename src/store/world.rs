@@ -333,6 +333,14 @@ pub fn simulate_with(
         if let (true, Some(t)) = (n > 1, times.last_mut()) {
             *t = last;
         }
+        // Every attempt ends before now (its status date is start + time: a learner active
+        // a minute ago must not show "a date in the future"), one after the other,
+        // never before the enrolment starts.
+        let mut limit = now - 60;
+        for (t, p) in times.iter_mut().zip(planned.iter()).rev() {
+            *t = (*t).min(limit - p.time).max(start);
+            limit = *t;
+        }
         times
     };
 
@@ -563,6 +571,12 @@ mod tests {
                 assert!(s.first_access.is_some());
                 assert!(s.last_access.unwrap() <= NOW);
                 assert!(s.attempts.iter().all(|a| a.started_at >= NOW - 60 * DAY && a.started_at <= NOW));
+                assert!(
+                    s.progress.iter().all(|p| p.status_at <= NOW),
+                    "no status date in the future: {:?}",
+                    s.progress.iter().map(|p| p.status_at - NOW).max()
+                );
+                assert!(s.attempts.iter().all(|a| a.started_at + a.time_spent <= NOW));
                 if profile == Profile::Completed {
                     assert_eq!(s.lessons_done, l.len() as i64);
                 }

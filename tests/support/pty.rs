@@ -86,6 +86,34 @@ impl Pty {
         std::thread::sleep(Duration::from_millis(120));
     }
 
+    /// Resizes the terminal (the application gets SIGWINCH) and the screen that parses it.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.parser.lock().unwrap().screen_mut().set_size(
+            std::num::NonZero::new(rows).expect("rows"),
+            std::num::NonZero::new(cols).expect("cols"),
+        );
+        self._master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("resize pty");
+    }
+
+    /// Waits until nothing has been written for `quiet_ms` (at most `secs`), then returns
+    /// the screen.
+    pub fn settled_screen(&self, quiet_ms: u64, secs: u64) -> String {
+        let end = Instant::now() + Duration::from_secs(secs);
+        let mut last = self.bytes();
+        let mut since = Instant::now();
+        while Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(25));
+            let now = self.bytes();
+            if now != last {
+                last = now;
+                since = Instant::now();
+            } else if since.elapsed() >= Duration::from_millis(quiet_ms) {
+                break;
+            }
+        }
+        self.screen()
+    }
+
     pub fn pid(&self) -> Option<u32> {
         self.child.process_id()
     }
